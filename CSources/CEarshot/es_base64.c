@@ -10,7 +10,7 @@ static const char b64_alphabet[65] =
 /* 0..63 for alphabet characters, 0x80 for everything else (including '='),
  * so one OR over a block tells whether any character was invalid. */
 #define B64_BAD 0x80
-#define D(c) ((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' \
+#define D(c) (uint8_t)((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' \
             : (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 \
             : (c) >= '0' && (c) <= '9' ? (c) - '0' + 52 \
             : (c) == '+' ? 62 : (c) == '/' ? 63 : B64_BAD)

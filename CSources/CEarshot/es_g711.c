@@ -12,7 +12,7 @@
 #define ALAW_Q(c) ((ALAW_X(c) & 0x0F) << 4)
 #define ALAW_MAG(c) (ALAW_SEG(c) == 0 ? ALAW_Q(c) + 8 \
                    : ALAW_SEG(c) == 1 ? ALAW_Q(c) + 0x108 \
-                   : (ALAW_Q(c) + 0x108) << (ALAW_SEG(c) - 1))
+                   : (ALAW_Q(c) + 0x108) << (ALAW_SEG(c) > 1 ? ALAW_SEG(c) - 1 : 0))
 #define ALAW_DEC(c) ((int16_t)((ALAW_X(c) & 0x80) ? ALAW_MAG(c) : -ALAW_MAG(c)))
 
 #define R4(F, b) F(b), F(b + 1), F(b + 2), F(b + 3)
