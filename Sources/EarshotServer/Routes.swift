@@ -1,0 +1,60 @@
+import EarshotTwilio
+import Foundation
+import Hummingbird
+import Logging
+
+/// The HTTP side: Twilio's webhook, health, readiness and metrics.
+enum Routes {
+    /// Largest webhook body read (Twilio's are a few hundred bytes).
+    static let maxFormBytes = 64 * 1024
+
+    static func add(to router: Router<BasicRequestContext>, services: ServerServices) {
+        router.post("/voice-stream") { request, context in
+            try await voiceStream(request, context: context, services: services)
+        }
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/readyz") { _, _ in
+            switch services.registry.readiness {
+            case .admitted: return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+            case .atCapacity: return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "at capacity\n")))
+            case .draining: return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "draining\n")))
+            }
+        }
+        router.get("/metrics") { _, _ in
+            var bytes: [UInt8] = []
+            services.prometheus.emit(into: &bytes)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+
+    /// `POST /voice-stream`: TwiML that connects the call's audio to our WebSocket.
+    static func voiceStream(_ request: Request, context: BasicRequestContext, services: ServerServices) async throws -> Response {
+        let body = try await request.body.collect(upTo: maxFormBytes)
+        let form = FormURLEncoded.parse(body.readableBytesView)
+        let host = request.headers[.init("X-Forwarded-Host")!] ?? request.head.authority
+        let proto = request.headers[.init("X-Forwarded-Proto")!]
+        let base = PublicURL.base(configured: services.configuration.publicURL, host: host, proto: proto)
+        if let token = services.configuration.twilioAuthToken {
+            let url = base + request.uri.description
+            let signature = request.headers[.init("X-Twilio-Signature")!] ?? ""
+            guard TwilioSignature.isValid(signature: signature, authToken: token, url: url, parameters: form) else {
+                services.metrics.errors(kind: "bad_signature").increment()
+                context.logger.warning("webhook refused: bad signature", metadata: ["http.url": .string(url)])
+                return Response(status: .forbidden, body: .init(byteBuffer: ByteBuffer(string: "invalid X-Twilio-Signature\n")))
+            }
+        }
+        guard services.registry.readiness == .admitted else {
+            context.logger.warning("webhook refused", metadata: ["reason": "\(services.registry.readiness)"])
+            return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "unavailable\n")))
+        }
+        let values = Dictionary(form.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let parameters = ["From", "To", "CallSid"].compactMap { key in values[key].map { (key, $0) } }
+        let streamURL = PublicURL.webSocketURL(configured: services.configuration.publicURL, host: host, proto: proto,
+                                               path: MediaUpgradePolicy.path)
+        let twiml = TwiML.connectStream(url: streamURL, parameters: parameters)
+        context.logger.info("voice webhook", metadata: ["call.sid": .string(values["CallSid"] ?? "")])
+        return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: twiml)))
+    }
+}

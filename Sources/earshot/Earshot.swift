@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `earshot`: a voice-AI gateway for phone calls.
+@main
+struct Earshot: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "earshot",
+        abstract: "A voice-AI gateway for phone calls (Twilio Media Streams).",
+        subcommands: [ServeCommand.self, TurnsCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+}
