@@ -12,6 +12,12 @@ enum Routes {
         router.post("/voice-stream") { request, context in
             try await voiceStream(request, context: context, services: services)
         }
+        router.get(RouterPath(MediaUpgradePolicy.path)) { _, _ in
+            // Upgrades are taken before routing, on a connection's first request; anything that
+            // reaches here is a plain GET or an upgrade on a reused connection.
+            Response(status: .badRequest, headers: [.connection: "close"],
+                     body: .init(byteBuffer: ByteBuffer(string: "WebSocket upgrade expected as the first request of a connection\n")))
+        }
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ in
             switch services.registry.readiness {
