@@ -2,7 +2,9 @@ import EarshotAudio
 import EarshotConversation
 import EarshotTwilio
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import NIOWebSocket
 
 /// The media path of one Twilio call: a plain NIO handler after the WebSocket upgrade. Every
@@ -68,14 +70,20 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler, 
     // MARK: inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var frame = unwrapInboundIn(data)
+        let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
             guard !closing, admitMessage() else { return }
-            var payload = frame.data
-            if let key = frame.maskKey { payload.webSocketUnmask(key) } // in place: the buffer is ours
-            frame.data = ByteBuffer()
-            payload.withUnsafeReadableBytes { text($0) }
+            guard let key = frame.maskKey else { return frame.data.withUnsafeReadableBytes { text($0) } }
+            // The frame's bytes share the decoder's buffer: unmask into this thread's scratch
+            // instead of mutating (and so copying) them.
+            let scratch = UnmaskScratch.current
+            frame.data.withUnsafeReadableBytes { masked in
+                guard let clear = scratch.unmask(masked, key: key) else {
+                    return fail("oversize", reason: "message larger than the scratch buffer", code: .messageTooLarge)
+                }
+                text(clear)
+            }
         case .binary:
             fail("binary_frame", reason: "binary frames are not part of the Media Streams protocol", code: .unacceptableData)
         case .connectionClose:
@@ -86,8 +94,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler, 
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: echo)))
                 .whenComplete { _ in channel.close(promise: nil) }
         case .ping:
-            var pong = frame.unmaskedData
-            pong = pong.slice()
+            let pong = frame.unmaskedData
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: pong)), promise: nil)
         default:
             break
@@ -274,4 +281,37 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler, 
         let buffer = context.channel.allocator.buffer(bytes: bytes)
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
     }
+}
+
+/// A per-thread buffer to unmask inbound frames into. Handlers on one event loop run one at a
+/// time and use the bytes only within `channelRead`, so one buffer per thread suffices.
+final class UnmaskScratch {
+    // Thread-specific storage: each thread sees only its own value.
+    nonisolated(unsafe) private static let perThread = ThreadSpecificVariable<UnmaskScratch>()
+    private var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+
+    static var current: UnmaskScratch {
+        if let scratch = perThread.currentValue { return scratch }
+        let scratch = UnmaskScratch()
+        perThread.currentValue = scratch
+        return scratch
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// The unmasked bytes, valid until the next call on this thread; nil above 16 MiB.
+    func unmask(_ masked: UnsafeRawBufferPointer, key: WebSocketMaskingKey) -> UnsafeRawBufferPointer? {
+        if masked.count > buffer.count {
+            guard masked.count <= 16 << 20 else { return nil }
+            buffer.deallocate()
+            buffer = .allocate(byteCount: masked.count.nextPowerOf2, alignment: 16)
+        }
+        let out = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<masked.count])
+        guard (try? WebSocketMask.unmask(masked, key: (key[0], key[1], key[2], key[3]), into: out)) != nil else { return nil }
+        return UnsafeRawBufferPointer(out)
+    }
+}
+
+private extension Int {
+    var nextPowerOf2: Int { self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount) }
 }

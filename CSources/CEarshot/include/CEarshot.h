@@ -10,5 +10,6 @@
 #include "es_turn.h"
 #include "es_resample.h"
 #include "es_hmac.h"
+#include "es_bytes.h"
 
 #endif
