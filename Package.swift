@@ -37,12 +37,27 @@ let package = Package(
         ),
         // Swift wrappers that own the C handles. Knows no calls.
         .target(name: "EarshotAudio", dependencies: ["CEarshot"]),
+        // SpeechToText / LanguageModel / TextToSpeech and their implementations (cloud and offline).
+        .target(
+            name: "EarshotProviders",
+            dependencies: [
+                "EarshotAudio",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // One CallSession per call: turn-taking, barge-in, playout, history, latency record.
         .target(
             name: "EarshotConversation",
             dependencies: [
-                "EarshotAudio",
+                "EarshotAudio", "EarshotProviders",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -95,6 +110,18 @@ let package = Package(
         ),
         .testTarget(name: "EarshotAudioTests", dependencies: ["EarshotAudio"]),
         .testTarget(name: "EarshotTwilioTests", dependencies: ["EarshotTwilio"]),
+        .testTarget(name: "EarshotConversationTests", dependencies: ["EarshotConversation", "EarshotProviders", "EarshotAudio"]),
+        .testTarget(
+            name: "EarshotProvidersTests",
+            dependencies: [
+                "EarshotProviders", "EarshotAudio",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(
             name: "EarshotServerTests",
             dependencies: [

@@ -1,3 +1,5 @@
+@_exported import struct EarshotProviders.ChatMessage
+
 /// Who is on the call, as the carrier described it at stream start.
 public struct CallInfo: Sendable, Equatable {
     public var callSid: String
@@ -11,18 +13,6 @@ public struct CallInfo: Sendable, Equatable {
         self.streamSid = streamSid
         self.accountSid = accountSid
         self.parameters = parameters
-    }
-}
-
-/// One line of the conversation as the caller experienced it.
-public struct ChatMessage: Sendable, Equatable {
-    public enum Role: String, Sendable { case system, user, assistant }
-    public var role: Role
-    public var content: String
-
-    public init(role: Role, content: String) {
-        self.role = role
-        self.content = content
     }
 }
 
