@@ -10,7 +10,7 @@ LIBS := $(shell pkg-config --libs webrtc-audio-processing speexdsp libcrypto 2>/
 BUILD := .build
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps check-libs build test test-c test-swift demo bench fuzz turns-baseline clean
+.PHONY: all deps check-libs build test test-c test-swift demo bench bench-c fuzz clean
 
 all: build
 
@@ -49,8 +49,16 @@ fuzz: check-libs
 	@mkdir -p $(BUILD)/fuzz fuzz-corpus/base64 fuzz-corpus/turn
 	$(FUZZ_CC) $(FUZZ_FLAGS) -ICSources/CEarshot/include $(CORE_SRC) Tests/Fuzz/fuzz_base64.c -o $(BUILD)/fuzz/fuzz_base64 $(LIBS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -ICSources/CEarshot/include $(CORE_SRC) Tests/Fuzz/fuzz_turn.c -o $(BUILD)/fuzz/fuzz_turn $(LIBS)
-	$(BUILD)/fuzz/fuzz_base64 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 fuzz-corpus/base64
-	$(BUILD)/fuzz/fuzz_turn -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 fuzz-corpus/turn
+	$(BUILD)/fuzz/fuzz_base64 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/ fuzz-corpus/base64
+	$(BUILD)/fuzz/fuzz_turn -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/ fuzz-corpus/turn
+	@# Inputs that once crashed stay fixed:
+	for f in Tests/Fuzz/crashes/turn-*; do $(BUILD)/fuzz/fuzz_turn $$f || exit 1; done
+
+# The C core's per-frame cost without Swift (CPU time per frame, clang -O3 as SwiftPM builds it).
+bench-c: check-libs
+	@mkdir -p $(BUILD)
+	clang -std=c11 -O3 -D_DEFAULT_SOURCE -ICSources/CEarshot/include $(CORE_SRC) Benchmarks/c/bench_core.c -o $(BUILD)/bench_core $(LIBS)
+	$(BUILD)/bench_core Tests/Fixtures/vad/speech8k.ulaw
 
 clean:
 	rm -rf $(BUILD) Benchmarks/.build

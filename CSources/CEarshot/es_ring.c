@@ -134,3 +134,9 @@ void es_ring_clear(es_ring *ring) {
     ring->head = 0;
     ring->count = 0;
 }
+
+void es_ring_reset(es_ring *ring) {
+    if (!ring) return;
+    es_ring_clear(ring);
+    ring->written = 0;
+}

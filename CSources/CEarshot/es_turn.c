@@ -15,7 +15,7 @@ enum { MAX_FRAME_SAMPLES = 480 }; /* 30 ms at 16 kHz */
 static int smoother_config_ok(const es_smoother_config *c) {
     return c && c->window_frames >= 1 && c->window_frames <= 64 && c->start_frames >= 1 &&
            c->start_frames <= c->window_frames && c->end_frames >= 1 && c->end_frames <= 100000 &&
-           c->min_speech_frames <= 100000;
+           c->min_speech_frames <= c->window_frames; /* the onset is inside the window */
 }
 
 int es_smoother_init(es_smoother *s, const es_smoother_config *cfg) {
@@ -147,7 +147,7 @@ void es_turn_destroy(es_turn *turn) {
 int es_turn_reset(es_turn *turn) {
     if (!turn) return ES_EINVAL;
     es_smoother_reset(&turn->smoother);
-    es_ring_clear(turn->preroll);
+    es_ring_reset(turn->preroll); /* frame numbers restart at 0, so must the stream position */
     turn->pending = 0;
     turn->voiced_frames = 0;
     return es_vad_reset(turn->vad);

@@ -121,10 +121,13 @@ public struct EarshotConfiguration: Sendable {
         if let v = try int("EARSHOT_VAD_WINDOW_FRAMES", 1...64) { session.turn.windowFrames = v }
         if let v = try int("EARSHOT_VAD_START_FRAMES", 1...64) { session.turn.startFrames = v }
         if let v = try int("EARSHOT_VAD_END_FRAMES", 1...500) { session.turn.endFrames = v }
-        if let v = try int("EARSHOT_VAD_MIN_SPEECH_FRAMES", 0...500) { session.turn.minSpeechFrames = v }
+        if let v = try int("EARSHOT_VAD_MIN_SPEECH_FRAMES", 0...64) { session.turn.minSpeechFrames = v }
         if let v = try int("EARSHOT_PREROLL_MS", 0...2000) { session.turn.prerollMilliseconds = v }
         guard session.turn.startFrames <= session.turn.windowFrames else {
             throw ConfigurationError.invalid("EARSHOT_VAD_START_FRAMES", "must not exceed EARSHOT_VAD_WINDOW_FRAMES (\(session.turn.windowFrames))")
+        }
+        guard session.turn.minSpeechFrames <= session.turn.windowFrames else {
+            throw ConfigurationError.invalid("EARSHOT_VAD_MIN_SPEECH_FRAMES", "must not exceed EARSHOT_VAD_WINDOW_FRAMES (the onset lies inside the window)")
         }
     }
 

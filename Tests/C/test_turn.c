@@ -57,7 +57,7 @@ static void test_smoother_window_of_64(void) {
 static void test_smoother_arguments(void) {
     es_smoother s;
     es_turn_event ev;
-    es_smoother_config bad[] = {{0, 1, 1, 0}, {65, 1, 1, 0}, {5, 6, 1, 0}, {5, 0, 1, 0}, {5, 3, 0, 0}};
+    es_smoother_config bad[] = {{0, 1, 1, 0}, {65, 1, 1, 0}, {5, 6, 1, 0}, {5, 0, 1, 0}, {5, 3, 0, 0}, {5, 3, 1, 6}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK_EQ(es_smoother_init(&s, &bad[i]), ES_EINVAL);
     es_smoother_config ok = {5, 3, 2, 0};
     CHECK_EQ(es_smoother_init(&s, &ok), ES_OK);
@@ -218,6 +218,22 @@ static void test_turn_recent_audio_reaches_back_to_preroll(void) {
     free(ulaw);
 }
 
+static void test_turn_recent_audio_after_reset(void) {
+    /* Found by fuzz_turn: a reset must restart the stream position with the frame count. */
+    es_turn_config cfg;
+    es_turn_config_default(&cfg);
+    es_turn *t = es_turn_create(&cfg, NULL);
+    uint8_t frame[160], out[1000];
+    es_turn_event ev[1];
+    memset(frame, 0xFF, sizeof frame);
+    es_turn_process_ulaw(t, frame, 160, ev, 1);
+    CHECK_EQ(es_turn_reset(t), ES_OK);
+    es_turn_process_ulaw(t, frame, 160, ev, 1);
+    CHECK_EQ(es_turn_recent_audio(t, 1, out, sizeof out), 0);
+    CHECK_EQ(es_turn_recent_audio(t, 0, out, sizeof out), 160);
+    es_turn_destroy(t);
+}
+
 static void test_turn_16k_pcm(void) {
     size_t n;
     int16_t *pcm = es_load_fixture_pcm(16000, &n);
@@ -256,5 +272,6 @@ const es_test_case turn_tests[] = {
     {"turn: errors change nothing", test_turn_errors_change_nothing},
     {"turn: recent audio reaches back to the pre-roll", test_turn_recent_audio_reaches_back_to_preroll},
     {"turn: 16 kHz PCM with 30 ms frames", test_turn_16k_pcm},
+    {"turn: recent audio after a reset starts at the new stream", test_turn_recent_audio_after_reset},
     {NULL, NULL},
 };

@@ -43,6 +43,8 @@ long es_ring_peek_newest(const es_ring *ring, void *dst, size_t n);
 /* Drop up to n oldest elements. Returns the count dropped. */
 long es_ring_skip(es_ring *ring, size_t n);
 void es_ring_clear(es_ring *ring);
+/* Empty, and the stream position (es_ring_written) back to 0: a new stream. */
+void es_ring_reset(es_ring *ring);
 
 #ifdef __cplusplus
 }

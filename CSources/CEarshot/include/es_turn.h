@@ -36,7 +36,7 @@ typedef struct es_smoother_config {
     uint32_t window_frames;     /* W, 1..64 */
     uint32_t start_frames;      /* K, 1..W */
     uint32_t end_frames;        /* S, >= 1 */
-    uint32_t min_speech_frames; /* 0 or 1 = no extra minimum */
+    uint32_t min_speech_frames; /* 0 or 1 = no extra minimum; at most W */
 } es_smoother_config;
 
 typedef struct es_smoother {
