@@ -106,6 +106,7 @@ let package = Package(
             dependencies: [
                 "EarshotServer", "EarshotSimulator", "EarshotAudio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "EarshotAudioTests", dependencies: ["EarshotAudio"]),

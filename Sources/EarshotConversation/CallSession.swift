@@ -45,6 +45,9 @@ public final class CallSession {
     private var scratch = [UInt8](repeating: 0, count: 2048)
     private var utterance: [UInt8] = []
     private var utteranceStartFrame: UInt32 = 0
+    /// Whether the caller is mid-utterance (independent of the reply state: a keypress
+    /// may start a reply while the caller is still talking).
+    private var utteranceOpen = false
     private var turnIndex = 0
     private var generation = 0
     private var replyTask: Task<Void, Never>?
@@ -52,6 +55,8 @@ public final class CallSession {
     private var hangUpRequested = false
     private var current: TurnRecord?
     private var framesSinceFlush = 0
+    private var transcriber: LiveTranscriber?
+    private var transcriberTask: Task<Void, Never>?
 
     public init(
         call: CallInfo, configuration: Configuration, responder: any Responder, transport: any CallTransport,
@@ -73,11 +78,25 @@ public final class CallSession {
         playout.onSend = { [unowned self] bytes in self.didSend(bytes: bytes) }
     }
 
-    deinit { replyTask?.cancel() }
+    deinit {
+        replyTask?.cancel()
+        transcriberTask?.cancel()
+        transcriber?.close()
+    }
 
-    /// The stream started: gives the responder a chance to greet.
+    /// The stream started: opens the responder's streaming transcriber, if it has one, and
+    /// gives it a chance to greet.
     public func start() {
         eventLoop.preconditionInEventLoop()
+        let session = NIOLoopBound(self, eventLoop: eventLoop)
+        let (loop, responder, call) = (eventLoop, self.responder, self.call)
+        transcriberTask = Task {
+            guard let live = await responder.openTranscriber(for: call) else { return }
+            loop.execute {
+                let this = session.value
+                if this.state == .ended { live.close() } else { this.transcriber = live }
+            }
+        }
         startReply(.callStarted, trigger: .greeting, vadEndMs: 0)
     }
 
@@ -107,8 +126,9 @@ public final class CallSession {
         guard state != .ended else { return }
         try scratch.withUnsafeBufferPointer { (all) throws(AudioError) in
             let frame = UnsafeBufferPointer(rebasing: all[0..<n])
+            transcriber?.send(muLaw: frame)
             try detector.process(muLaw: frame) { event in self.turnEvent(event) }
-            if state == .callerSpeaking && detector.isInSpeech { appendUtterance(frame) }
+            if utteranceOpen { appendUtterance(frame) }
         }
         framesSinceFlush += 1
         if framesSinceFlush >= 50 { flushFrameCount() }
@@ -135,7 +155,7 @@ public final class CallSession {
         case .speechStarted:
             speechStarted(event)
         case .speechEnded:
-            guard state == .callerSpeaking else { return }
+            guard utteranceOpen else { return }
             endUtterance(lastVoicedFrame: event.lastVoicedFrame, forced: false)
         }
     }
@@ -143,6 +163,7 @@ public final class CallSession {
     private func speechStarted(_ event: TurnEvent) {
         if state == .responding || state == .botSpeaking { bargeIn() }
         state = .callerSpeaking
+        utteranceOpen = true
         utterance.removeAll(keepingCapacity: true)
         utterance.reserveCapacity(8000 * 5)
         utteranceStartFrame = event.audioStartFrame
@@ -161,6 +182,7 @@ public final class CallSession {
         let keep = min(utterance.count, max(0, voiced + configuration.utteranceTailMilliseconds * 8))
         let audio = Array(utterance[0..<keep])
         utterance.removeAll(keepingCapacity: false)
+        utteranceOpen = false
         let silenceMs = forced ? 0 : configuration.turn.endFrames * configuration.turn.frameMilliseconds
         if forced { try? detector.reset() }
         startReply(.speech(muLaw: audio), trigger: .speech, vadEndMs: silenceMs)
@@ -174,6 +196,7 @@ public final class CallSession {
         logger.info("dtmf", metadata: ["dtmf.digit": .string(digit)])
         if state == .responding || state == .botSpeaking { bargeIn() }
         startReply(.dtmf(digits: digit), trigger: .dtmf, vadEndMs: 0)
+        if utteranceOpen { state = .callerSpeaking } // still talking: their speech end is a turn too
     }
 
     /// A mark the carrier echoed back.
@@ -189,6 +212,9 @@ public final class CallSession {
         if current != nil { finishTurn(interrupted: true) }
         replyTask?.cancel()
         replyTask = nil
+        transcriberTask?.cancel()
+        transcriber?.close()
+        transcriber = nil
         playout.cancelTimers()
         flushFrameCount()
         state = .ended
@@ -215,7 +241,7 @@ public final class CallSession {
         current = TurnRecord(index: turnIndex, trigger: trigger, vadEndMs: vadEndMs, endedAt: .now())
         state = .responding
         replyDone = false
-        let input = TurnInput(kind: kind, index: turnIndex, call: call, history: history)
+        let input = TurnInput(kind: kind, index: turnIndex, call: call, history: history, transcriber: transcriber)
         if case .speech = kind {
             history.append(ChatMessage(role: .user, content: "(speech)"))
         } else if case .dtmf(let digits) = kind {

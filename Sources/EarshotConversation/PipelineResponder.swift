@@ -62,6 +62,11 @@ public struct PipelineResponder: Responder {
         return failed
     }
 
+    public func openTranscriber(for call: CallInfo) async -> LiveTranscriber? {
+        guard let stream = try? await stt.openStream(language: configuration.language) else { return nil }
+        return LiveTranscriber(stream: stream)
+    }
+
     public func reply(to input: TurnInput) -> AsyncThrowingStream<ReplyEvent, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
@@ -83,11 +88,16 @@ public struct PipelineResponder: Responder {
         case .speech(let audio):
             let started = ContinuousClock.now
             do {
-                let transcript = try await withTimeout(configuration.sttTimeout, stage: "stt") {
-                    try await stt.transcribe(muLaw: audio, language: configuration.language)
+                let text: String
+                if let live = input.transcriber {
+                    text = try await live.takeTurn(timeout: configuration.sttTimeout)
+                } else {
+                    text = try await withTimeout(configuration.sttTimeout, stage: "stt") {
+                        try await stt.transcribe(muLaw: audio, language: configuration.language).text
+                    }
                 }
                 out.yield(.timing(.stt, milliseconds: started.millisecondsSince))
-                userText = transcript.text.trimmingWhitespace
+                userText = text.trimmingWhitespace
             } catch {
                 return await fail("stt", error, out)
             }

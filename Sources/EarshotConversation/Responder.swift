@@ -33,12 +33,16 @@ public struct TurnInput: Sendable {
     public var call: CallInfo
     /// The conversation so far, assistant messages cut to what the caller heard.
     public var history: [ChatMessage]
+    /// The call's streaming transcriber, when the responder opened one: its final transcript
+    /// replaces a batch request at the end of the turn.
+    public var transcriber: LiveTranscriber?
 
-    public init(kind: Kind, index: Int, call: CallInfo, history: [ChatMessage]) {
+    public init(kind: Kind, index: Int, call: CallInfo, history: [ChatMessage], transcriber: LiveTranscriber? = nil) {
         self.kind = kind
         self.index = index
         self.call = call
         self.history = history
+        self.transcriber = transcriber
     }
 }
 
@@ -70,4 +74,11 @@ public protocol Responder: Sendable {
     /// A short name for logs and metrics labels.
     var name: String { get }
     func reply(to input: TurnInput) -> AsyncThrowingStream<ReplyEvent, any Error>
+    /// Opens a streaming transcriber for a call that is starting, or nil (the default) to
+    /// answer each turn from its recorded utterance.
+    func openTranscriber(for call: CallInfo) async -> LiveTranscriber?
+}
+
+extension Responder {
+    public func openTranscriber(for call: CallInfo) async -> LiveTranscriber? { nil }
 }
