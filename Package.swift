@@ -37,11 +37,20 @@ let package = Package(
         ),
         // Swift wrappers that own the C handles. Knows no calls.
         .target(name: "EarshotAudio", dependencies: ["CEarshot"]),
+        // Offline voice: espeak-ng (TTS) and pocketsphinx (STT) wrapped in C — their variadic
+        // and callback APIs cannot be called from Swift directly.
+        .target(
+            name: "CEarshotVoice",
+            dependencies: ["CEarshot"],
+            path: "CSources/CEarshotVoice",
+            cSettings: [.unsafeFlags(["-O2", "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-I/usr/include/pocketsphinx", "-I/usr/include/sphinxbase"])],
+            linkerSettings: [.linkedLibrary("espeak-ng"), .linkedLibrary("pocketsphinx"), .linkedLibrary("sphinxbase")]
+        ),
         // SpeechToText / LanguageModel / TextToSpeech and their implementations (cloud and offline).
         .target(
             name: "EarshotProviders",
             dependencies: [
-                "EarshotAudio",
+                "EarshotAudio", "CEarshotVoice",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -9,3 +9,6 @@ check speexdsp libspeexdsp-dev
 check libcrypto libssl-dev
 check opus libopus-dev
 check libopusenc libopusenc-dev
+check espeak-ng libespeak-ng-dev
+check pocketsphinx libpocketsphinx-dev
+[ -d /usr/share/pocketsphinx/model/en-us ] || { echo "error: pocketsphinx's English model not found: install the Debian package pocketsphinx-en-us (make deps)" >&2; exit 1; }

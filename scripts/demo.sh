@@ -22,7 +22,7 @@ for _ in $(seq 1 100); do
 done
 
 echo "== calling from $CLIP (real time; the bot's audio goes to $OUT)"
-"$BIN" call --server "http://127.0.0.1:$PORT" --audio "$CLIP" --out "$OUT"
+"$BIN" call "$CLIP" --server "http://127.0.0.1:$PORT" -o "$OUT"
 
 echo
 echo "== the server's per-turn records"

@@ -10,6 +10,10 @@ PACKAGES=(
   libopusenc-dev
   libssl-dev
   libspeexdsp-dev
+  libespeak-ng-dev
+  espeak-ng-data
+  libpocketsphinx-dev
+  pocketsphinx-en-us
 )
 
 missing=()

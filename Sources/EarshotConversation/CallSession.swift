@@ -165,7 +165,7 @@ public final class CallSession {
         state = .callerSpeaking
         utteranceOpen = true
         utterance.removeAll(keepingCapacity: true)
-        utterance.reserveCapacity(8000 * 5)
+        utterance.reserveCapacity(8000) // one second; longer utterances grow it geometrically
         utteranceStartFrame = event.audioStartFrame
         // The pre-roll and the frames that led to the start decision, this frame included.
         if let head = try? detector.recentMuLaw(fromFrame: event.audioStartFrame) {

@@ -40,7 +40,7 @@ struct MediaServerChannel: ServerChildChannel, HTTPChannelHandler {
             let services = self.services
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: services.configuration.maxMessageBytes,
-                enableAutomaticErrorHandling: true,
+                enableAutomaticErrorHandling: false, // MediaStreamHandler closes with the right code itself
                 shouldUpgrade: { channel, head in
                     switch MediaUpgradePolicy.check(head, services: services) {
                     case .accept:
@@ -54,9 +54,7 @@ struct MediaServerChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         // The slot taken by the policy check is given back when the call's channel closes.
                         channel.closeFuture.whenComplete { _ in services.registry.release() }
-                        let max = services.configuration.maxMessageBytes
-                        try channel.pipeline.syncOperations.addHandler(
-                            NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 64, maxAccumulatedFrameSize: max))
+                        // No aggregator or protocol-error handler: every handler is a hop per frame.
                         try channel.pipeline.syncOperations.addHandler(
                             MediaStreamHandler(services: services, logger: services.logger))
                         return UpgradeResult.media(channel)

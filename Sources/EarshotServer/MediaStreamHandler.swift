@@ -61,10 +61,13 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler, 
         context.fireChannelInactive()
     }
 
+    /// Frame decoding errors: the stream cannot be read further, so the call is closed
+    /// (1009 for a frame over the size limit, 1002 for anything else).
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        services.metrics.errors(kind: "websocket_protocol").increment()
-        logger.warning("websocket error", metadata: ["error": "\(error)"])
-        context.close(promise: nil)
+        let tooLarge = (error as? NIOWebSocketError) == .invalidFrameLength
+        fail("websocket_protocol", reason: tooLarge ? "message larger than \(services.configuration.maxMessageBytes) bytes" : "\(error)",
+             code: tooLarge ? .messageTooLarge : .protocolError)
+        if !closing { context.close(promise: nil) }
     }
 
     // MARK: inbound
@@ -72,6 +75,8 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler, 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
+        case .text where !frame.fin, .continuation:
+            fail("fragmented", reason: "fragmented messages are not part of the Media Streams protocol", code: .unacceptableData)
         case .text:
             guard !closing, admitMessage() else { return }
             guard let key = frame.maskKey else { return frame.data.withUnsafeReadableBytes { text($0) } }

@@ -96,6 +96,22 @@ import Testing
         #expect(reply.contains { if case .media = $0 { true } else { false } })
     }
 
+    @Test func keypressWhileTalkingDoesNotSwallowTheTurn() async throws {
+        let responder = ScriptedResponder()
+        let server = try await TestServer.start(responder: responder)
+        defer { Task { await server.stop() } }
+        var peer = TwilioPeer(try await TestWebSocket.connect(port: server.port))
+        try await peer.start()
+        let sentence = try firstSentence()
+        try await peer.stream(Array(sentence[0..<8000 * 2])) // mid-sentence…
+        try await peer.dtmf("1")                               // …a key…
+        try await peer.stream(Array(sentence[(8000 * 2)...]))  // …and the rest of the sentence
+        try await waitFor { responder.received.count >= 3 }
+        #expect(responder.received[1].kind == .dtmf(digits: "1"))
+        guard case .speech(let audio) = responder.received[2].kind else { Issue.record("no speech turn"); return }
+        #expect(audio.count > 8000 * 2) // the whole utterance, not only what followed the key
+    }
+
     @Test func idleCallIsClosed() async throws {
         let server = try await TestServer.start { $0.idleTimeoutSeconds = 1 }
         defer { Task { await server.stop() } }
