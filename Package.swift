@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // C11 hot path: G.711, base64, rings, VAD frame loop, resampling, HMAC.
@@ -52,6 +53,8 @@ let package = Package(
             dependencies: [
                 "EarshotAudio", "CEarshotVoice",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "earshot",
             dependencies: [
-                "EarshotServer", "EarshotSimulator", "EarshotAudio",
+                "EarshotServer", "EarshotSimulator", "EarshotAudio", "EarshotConversation", "EarshotProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -124,7 +127,8 @@ let package = Package(
         .testTarget(
             name: "EarshotProvidersTests",
             dependencies: [
-                "EarshotProviders", "EarshotAudio",
+                "EarshotProviders", "EarshotAudio", "EarshotConversation", "EarshotServer", "EarshotSimulator",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
-# make demo: start the server, place one simulated call from a bundled clip, show the timeline.
+# make demo: start the server with the offline voice pipeline (pocketsphinx → scripted rules →
+# espeak-ng), place one simulated call from a bundled clip, show the conversation and the timeline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=.build/release/earshot
 PORT=${EARSHOT_DEMO_PORT:-8765}
-CLIP=${EARSHOT_DEMO_CLIP:-Tests/Fixtures/vad/speech8k.ulaw}
+CLIP=${EARSHOT_DEMO_CLIP:-scripts/demo-caller.wav}
 OUT=${EARSHOT_DEMO_OUT:-.build/demo-bot.wav}
 LOG=.build/demo-server.log
 
 [ -x "$BIN" ] || { echo "missing $BIN: run 'make build'" >&2; exit 1; }
-echo "== starting earshot on 127.0.0.1:$PORT (responder: ${EARSHOT_RESPONDER:-echo}; log: $LOG)"
-EARSHOT_RESPONDER=${EARSHOT_RESPONDER:-echo} "$BIN" serve --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
+echo "== starting earshot on 127.0.0.1:$PORT (responder: ${EARSHOT_RESPONDER:-pipeline}; log: $LOG)"
+EARSHOT_RESPONDER=${EARSHOT_RESPONDER:-pipeline} "$BIN" serve --host 127.0.0.1 --port "$PORT" --log-transcripts >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
   kill -0 $SERVER 2>/dev/null || { echo "server exited:" >&2; cat "$LOG" >&2; exit 1; }
   sleep 0.1
@@ -25,5 +26,18 @@ echo "== calling from $CLIP (real time; the bot's audio goes to $OUT)"
 "$BIN" call "$CLIP" --server "http://127.0.0.1:$PORT" -o "$OUT"
 
 echo
-echo "== the server's per-turn records"
-grep -E ' turn ?$|\] turn$|turn\.index' "$LOG" | sed 's/^/  /' || true
+echo "== the conversation, as the server recorded each turn"
+python3 - "$LOG" <<'PY'
+import re, sys
+fields = re.compile(r'(turn\.[a-z_]+)=(.*?)(?= turn\.[a-z_]+=| \[Earshot)')
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    if not line.rstrip().endswith("] turn"):
+        continue
+    f = {k: v.strip('"') for k, v in fields.findall(line)}
+    if "turn.transcript" in f:
+        print(f'  caller: {f["turn.transcript"] or "(nothing recognised)"}')
+    cut = " [interrupted]" if f.get("turn.interrupted") == "true" else ""
+    print(f'  bot:    {f.get("turn.reply") or "(nothing heard)"}{cut}')
+    parts = [f'{k[5:-3]} {f[k]} ms' for k in ("turn.stt_ms", "turn.llm_ttft_ms", "turn.tts_ttfb_ms", "turn.first_audio_ms", "turn.gateway_overhead_ms") if k in f]
+    print(f'          turn {f.get("turn.index")} ({f.get("turn.trigger")}): vad_end {f.get("turn.vad_end_ms")} ms, ' + ", ".join(parts))
+PY

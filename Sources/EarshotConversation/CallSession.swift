@@ -19,6 +19,9 @@ public final class CallSession {
         public var maxUtteranceMilliseconds = 30_000
         /// Silence kept after the last voiced frame of an utterance.
         public var utteranceTailMilliseconds = 100
+        /// Whether the per-turn log line carries the transcript and the reply text (off: they
+        /// are the caller's words).
+        public var logTranscripts = false
 
         public init() {}
     }
@@ -270,6 +273,7 @@ public final class CallSession {
         guard generation == self.generation, state != .ended, current != nil else { return }
         switch event {
         case .transcript(let text):
+            current?.transcript = text
             if let last = history.indices.last, history[last].role == .user { history[last].content = text }
         case .segment(let text):
             playout.beginSegment(text: text)
@@ -327,11 +331,17 @@ public final class CallSession {
         record.segmentsHeard = playout.segmentsHeard
         let heard = playout.heardTexts.filter { !$0.isEmpty }
         if !heard.isEmpty { history.append(ChatMessage(role: .assistant, content: heard.joined(separator: " "))) }
+        record.reply = heard.joined(separator: " ")
         if state == .responding || state == .botSpeaking { state = .listening }
         records.append(record)
         if records.count > 64 { records.removeFirst(records.count - 64) }
         metrics.record(record)
-        logger.info("turn", metadata: record.logMetadata)
+        var metadata = record.logMetadata
+        if configuration.logTranscripts {
+            if let said = record.transcript { metadata["turn.transcript"] = .string(said) }
+            metadata["turn.reply"] = .string(record.reply ?? "")
+        }
+        logger.info("turn", metadata: metadata)
     }
 }
 

@@ -25,6 +25,10 @@ public struct TurnRecord: Sendable {
     public var segmentsSent = 0
     public var segmentsHeard = 0
     public var audioBytesSent = 0
+    /// What the caller said (the transcript), when the responder reported one.
+    public var transcript: String?
+    /// What the caller heard of the reply: the segments whose marks came back.
+    public var reply: String?
 
     init(index: Int, trigger: Trigger, vadEndMs: Int, endedAt: NIODeadline) {
         self.index = index

@@ -15,8 +15,10 @@ public struct EarshotConfiguration: Sendable {
     /// The public base URL Twilio reaches (https://HOST); when unset, taken from Host /
     /// X-Forwarded-Host / X-Forwarded-Proto of each webhook. Signatures need it behind proxies.
     public var publicURL: String?
-    /// Which responder answers turns: `echo` or `tone`.
-    public var responder = "echo"
+    /// Which responder answers turns: `pipeline` (STT → LLM → TTS), `echo` or `tone`.
+    public var responder = "pipeline"
+    /// The pipeline's providers and prompts.
+    public var voice = VoiceConfiguration()
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: Logger.Level = .info
     /// Twilio auth token; when set, every webhook and the WebSocket handshake must be signed.
@@ -41,7 +43,7 @@ public struct EarshotConfiguration: Sendable {
         ("EARSHOT_HOST", "--host", "address to listen on"),
         ("EARSHOT_PORT", "--port", "port to listen on"),
         ("EARSHOT_PUBLIC_URL", "--public-url", "public base URL Twilio uses (https://host), for TwiML and signatures"),
-        ("EARSHOT_RESPONDER", "--responder", "echo | tone"),
+        ("EARSHOT_RESPONDER", "--responder", "pipeline | echo | tone"),
         ("EARSHOT_LOG_LEVEL", "--log-level", "trace … critical"),
         ("EARSHOT_TWILIO_AUTH_TOKEN", "(env/file only)", "Twilio auth token; enables signature checks"),
         ("EARSHOT_TWILIO_AUTH_TOKEN_FILE", "(env/file only)", "file holding the auth token"),
@@ -58,6 +60,7 @@ public struct EarshotConfiguration: Sendable {
         ("EARSHOT_VAD_END_FRAMES", "--vad-end-frames", "S: unvoiced frames that end speech"),
         ("EARSHOT_VAD_MIN_SPEECH_FRAMES", "--vad-min-speech-frames", "minimum speech span before it starts"),
         ("EARSHOT_PREROLL_MS", "--preroll-ms", "audio kept before speech onset"),
+        ("EARSHOT_LOG_TRANSCRIPTS", "--log-transcripts", "put the caller's transcript and the heard reply in each turn's log line (off)"),
     ]
 
     /// Builds a configuration from explicit values (flags), the environment and a config file.
@@ -72,6 +75,7 @@ public struct EarshotConfiguration: Sendable {
         try c.apply(lookup)
         // Secrets: environment or file only, never a flag.
         let secret = { (key: String) -> String? in environment[key] ?? file[key] }
+        c.voice = try VoiceConfiguration.load(secret)
         if let token = secret("EARSHOT_TWILIO_AUTH_TOKEN"), !token.isEmpty {
             c.twilioAuthToken = token
         } else if let path = secret("EARSHOT_TWILIO_AUTH_TOKEN_FILE") {
@@ -123,6 +127,7 @@ public struct EarshotConfiguration: Sendable {
         if let v = try int("EARSHOT_VAD_END_FRAMES", 1...500) { session.turn.endFrames = v }
         if let v = try int("EARSHOT_VAD_MIN_SPEECH_FRAMES", 0...64) { session.turn.minSpeechFrames = v }
         if let v = try int("EARSHOT_PREROLL_MS", 0...2000) { session.turn.prerollMilliseconds = v }
+        if let v = value("EARSHOT_LOG_TRANSCRIPTS") { session.logTranscripts = ["1", "true", "yes", "on"].contains(v.lowercased()) }
         guard session.turn.startFrames <= session.turn.windowFrames else {
             throw ConfigurationError.invalid("EARSHOT_VAD_START_FRAMES", "must not exceed EARSHOT_VAD_WINDOW_FRAMES (\(session.turn.windowFrames))")
         }
@@ -161,14 +166,3 @@ public enum ConfigurationError: Error, CustomStringConvertible {
     }
 }
 
-/// The responders this build offers, by configuration name.
-public enum ResponderFactory {
-    public static let names = ["echo", "tone"]
-
-    public static func make(_ name: String) -> any Responder {
-        switch name {
-        case "tone": ToneResponder()
-        default: EchoResponder()
-        }
-    }
-}

@@ -18,7 +18,7 @@ public final class ServerServices: Sendable {
         self.prometheus = MetricsBootstrap.registry
         self.metrics = CallMetrics()
         self.registry = CallRegistry(maxCalls: configuration.maxCalls, metrics: metrics)
-        self.responder = responder ?? ResponderFactory.make(configuration.responder)
+        self.responder = responder ?? EchoResponder()
         self.logger = logger
     }
 }

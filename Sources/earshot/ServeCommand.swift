@@ -1,4 +1,6 @@
 import ArgumentParser
+import EarshotConversation
+import EarshotProviders
 import EarshotServer
 import Logging
 
@@ -13,7 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on (EARSHOT_HOST; default 127.0.0.1).") var host: String?
     @Option(help: "Port (EARSHOT_PORT; default 8080).") var port: Int?
     @Option(help: "Public base URL Twilio reaches, https://host (EARSHOT_PUBLIC_URL).") var publicURL: String?
-    @Option(help: "Responder: echo | tone (EARSHOT_RESPONDER; default echo).") var responder: String?
+    @Option(help: "Responder: pipeline | echo | tone (EARSHOT_RESPONDER; default pipeline: EARSHOT_STT → EARSHOT_LLM → EARSHOT_TTS, offline by default).") var responder: String?
     @Option(help: "Log level (EARSHOT_LOG_LEVEL; default info).") var logLevel: String?
     @Option(help: "Concurrent calls before refusing (EARSHOT_MAX_CALLS; default 10000).") var maxCalls: Int?
     @Option(help: "Largest WebSocket message, bytes (EARSHOT_MAX_MESSAGE_BYTES; default 65536).") var maxMessageBytes: Int?
@@ -24,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Audio sent ahead of playback, ms (EARSHOT_PLAYOUT_LEAD_MS; default 1000).") var playoutLeadMs: Int?
     @Option(help: "Largest outbound media message, 20–100 ms (EARSHOT_MESSAGE_MS; default 100).") var messageMs: Int?
     @Option(help: "A KEY=VALUE configuration file (EARSHOT_CONFIG_FILE).") var config: String?
+    @Flag(help: "Log the caller's transcript and the heard reply with each turn (EARSHOT_LOG_TRANSCRIPTS).") var logTranscripts = false
     @OptionGroup var turn: TurnOptions
 
     func run() async throws {
@@ -41,6 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags["EARSHOT_PLAYOUT_LEAD_MS"] = playoutLeadMs.map(String.init)
         flags["EARSHOT_MESSAGE_MS"] = messageMs.map(String.init)
         flags["EARSHOT_CONFIG_FILE"] = config
+        if logTranscripts { flags["EARSHOT_LOG_TRANSCRIPTS"] = "1" }
         let configuration: EarshotConfiguration
         do {
             configuration = try EarshotConfiguration.load(flags: flags)
@@ -52,7 +56,22 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = configuration.logLevel
             return handler
         }
-        let app = buildApplication(configuration: configuration) { channel in
+        let logger = Logger(label: "earshot")
+        let responder: any Responder
+        do {
+            responder = try ResponderFactory.make(configuration)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if let pipeline = responder as? PipelineResponder {
+            let voice = configuration.voice
+            logger.notice("voice pipeline", metadata: ["provider.stt": .string(voice.stt), "provider.llm": .string(voice.llm),
+                                                       "provider.tts": .string(voice.tts), "language": .string(voice.pipeline.language)])
+            await ProviderHTTPClient.shared.prewarm(urls: ResponderFactory.prewarmURLs(voice))
+            let failed = await pipeline.warmCache()
+            if !failed.isEmpty { logger.warning("could not synthesise fixed phrases at start-up", metadata: ["phrases": "\(failed)"]) }
+        }
+        let app = buildApplication(configuration: configuration, responder: responder) { channel in
             let address = channel.localAddress.map { "\($0)" } ?? "?"
             Logger(label: "earshot").notice("listening", metadata: ["address": .string(address),
                                                                     "responder": .string(configuration.responder)])
