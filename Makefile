@@ -5,6 +5,10 @@ CC ?= cc
 CFLAGS_CORE := -std=c11 -Wall -Wextra -Wpedantic -Werror -O2 -D_DEFAULT_SOURCE
 CORE_SRC := $(wildcard CSources/CEarshot/*.c)
 CORE_HDR := $(wildcard CSources/CEarshot/include/*.h)
+VOICE_SRC := $(wildcard CSources/CEarshotVoice/*.c)
+VOICE_HDR := $(wildcard CSources/CEarshotVoice/include/*.h)
+VOICE_CFLAGS := -ICSources/CEarshotVoice/include $(shell pkg-config --cflags pocketsphinx 2>/dev/null)
+VOICE_LIBS := $(shell pkg-config --libs espeak-ng pocketsphinx 2>/dev/null)
 CTEST_SRC := $(wildcard Tests/C/*.c)
 LIBS := $(shell pkg-config --libs webrtc-audio-processing speexdsp libcrypto 2>/dev/null) -lm
 BUILD := .build
@@ -24,9 +28,9 @@ build: check-libs
 	$(SWIFT) build -c release --product earshot
 
 # C core tests: plain C, compiled with the same sources the Swift target builds.
-$(BUILD)/ctest/es_tests: $(CORE_SRC) $(CORE_HDR) $(CTEST_SRC) Tests/C/es_test.h
+$(BUILD)/ctest/es_tests: $(CORE_SRC) $(CORE_HDR) $(VOICE_SRC) $(VOICE_HDR) $(CTEST_SRC) Tests/C/es_test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_CORE) -ICSources/CEarshot/include $(CORE_SRC) $(CTEST_SRC) -o $@ $(LIBS)
+	$(CC) $(CFLAGS_CORE) -ICSources/CEarshot/include $(VOICE_CFLAGS) $(CORE_SRC) $(VOICE_SRC) $(CTEST_SRC) -o $@ $(LIBS) $(VOICE_LIBS)
 
 test-c: check-libs $(BUILD)/ctest/es_tests
 	$(BUILD)/ctest/es_tests Tests/Fixtures

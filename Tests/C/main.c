@@ -36,11 +36,12 @@ SUITE(turn_tests)
 SUITE(resample_tests)
 SUITE(hmac_tests)
 SUITE(bytes_tests)
+SUITE(voice_tests)
 
 int main(int argc, char **argv) {
     if (argc > 1) es_fixtures_dir = argv[1];
     const es_test_case *suites[] = {g711_tests, base64_tests, ring_tests, vad_tests,
-                                    turn_tests, resample_tests, hmac_tests, bytes_tests};
+                                    turn_tests, resample_tests, hmac_tests, bytes_tests, voice_tests};
     int passed = 0, failed = 0;
     for (size_t s = 0; s < sizeof suites / sizeof suites[0]; s++) {
         for (const es_test_case *t = suites[s]; t->name; t++) {
