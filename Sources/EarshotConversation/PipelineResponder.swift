@@ -143,6 +143,18 @@ public struct PipelineResponder: Responder {
                 return (endCall, error)
             }
         }
+        // The model's task is not a child of this one: tie its life to this turn explicitly.
+        await withTaskCancellationHandler {
+            await speakSentences(sentences, llmResult: llmResult, marker: marker, out)
+        } onCancel: {
+            llmResult.cancel()
+        }
+    }
+
+    private func speakSentences(
+        _ sentences: AsyncStream<String>, llmResult: Task<(endCall: Bool, error: (any Error)?), Never>, marker: String,
+        _ out: AsyncThrowingStream<ReplyEvent, any Error>.Continuation
+    ) async {
         var spoke = false
         var ttsFailure: (any Error)?
         for await sentence in sentences {
