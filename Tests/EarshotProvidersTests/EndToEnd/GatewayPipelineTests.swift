@@ -172,3 +172,46 @@ struct PipelineGateway {
         #expect(gateway.app.services.registry.activeCalls == 0)
     }
 }
+
+/// The offline default, end to end: espeak-ng speaks a caller's sentence, the call goes through
+/// the gateway, pocketsphinx must hear words of it, and the scripted model answers aloud.
+@Suite(.serialized) struct OfflinePipelineCallTests {
+    @Test func espeakCallerIsHeardByPocketsphinx() async throws {
+        // espeak-ng's f2 variant, a little slow, is the voice pocketsphinx's model hears best.
+        let caller = EspeakSpeech(configuration: .init(variant: "f2", wordsPerMinute: 150))
+        var pcm: [Int16] = []
+        var rate = 8000
+        for try await chunk in caller.synthesize("What time do you open on Sunday?", language: "en-US") {
+            if case .pcm16(let samples, let r) = chunk { pcm += samples; rate = r }
+        }
+        let speech = MuLaw.encode(try Resampler(from: rate, to: 8000).process(pcm))
+        let silence = [UInt8](repeating: 0xFF, count: 8000 * 3)
+        let clip = try CallClip(muLaw: silence + speech + silence, turnDetection: .init())
+
+        var voice = PipelineResponder.Configuration()
+        voice.greeting = ""
+        let pipeline = PipelineResponder(stt: try SphinxTranscriber(), llm: ScriptedLanguageModel(), tts: EspeakSpeech(),
+                                         cache: PhraseCache(), configuration: voice)
+        let responder = RecordingResponder(pipeline)
+        var server = EarshotConfiguration()
+        server.port = 0
+        server.logLevel = .error
+        let port = NIOLockedValueBox<Int?>(nil)
+        let app = buildApplication(configuration: server, responder: responder, signals: []) { channel in
+            port.withLockedValue { $0 = channel.localAddress?.port }
+        }
+        let task = Task { try await app.run() }
+        defer { Task { await app.serviceGroup.triggerGracefulShutdown(); _ = try? await task.value } }
+        while port.withLockedValue({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+
+        var configuration = CallSimulator.Configuration(serverURL: "http://127.0.0.1:\(port.withLockedValue { $0 }!)")
+        configuration.maxWait = .seconds(15)
+        let report = try await CallSimulator(configuration: configuration, clip: clip).run()
+
+        let heard = try #require(responder.replies.last?.transcript).lowercased()
+        let words = ["what", "time", "open", "sunday"].filter { heard.contains($0) }
+        #expect(words.count >= 2, "pocketsphinx heard: \(heard)")
+        #expect(!(responder.replies.last?.segments.isEmpty ?? true))
+        #expect(report.received["media", default: 0] > 0)
+    }
+}
