@@ -58,7 +58,8 @@ enum Routes {
         let parameters = ["From", "To", "CallSid"].compactMap { key in values[key].map { (key, $0) } }
         let streamURL = PublicURL.webSocketURL(configured: services.configuration.publicURL, host: host, proto: proto,
                                                path: MediaUpgradePolicy.path)
-        let twiml = TwiML.connectStream(url: streamURL, parameters: parameters)
+        // When the agent ends the call it closes the stream; Twilio then runs the next verb.
+        let twiml = TwiML.response(.connectStream(url: streamURL, parameters: parameters), .hangup)
         context.logger.info("voice webhook", metadata: ["call.sid": .string(values["CallSid"] ?? "")])
         return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(string: twiml)))

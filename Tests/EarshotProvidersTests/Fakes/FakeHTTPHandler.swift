@@ -76,7 +76,11 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .cut:
                 responding = false
                 context.flush()
-                context.close(promise: nil)
+                // FIN first, so the client reads every byte sent before the cut; a plain close with
+                // unread input can become an RST that discards them (flaky under load).
+                context.close(mode: .output, promise: nil)
+                let channel = context.channel
+                context.eventLoop.scheduleTask(in: .milliseconds(200)) { channel.close(promise: nil) }
                 return
             case .hang:
                 context.flush()
