@@ -48,9 +48,13 @@ public struct TurnRecord: Sendable {
     public var responderMs: Double? { Self.ms(endedAt, responderFirstAudioAt) }
     /// End of turn → finished.
     public var totalMs: Double? { Self.ms(endedAt, finishedAt) }
-    /// The gateway's own share: first audio sent minus what the responder took to produce it.
+    /// The gateway's own share of end of turn → first audio: first audio sent minus the
+    /// provider times the responder reported (STT, model first token, TTS first byte); for a
+    /// responder that reports none, minus the responder's time to its first audio.
     public var gatewayOverheadMs: Double? {
-        guard let first = firstAudioMs, let responder = responderMs else { return nil }
+        guard let first = firstAudioMs else { return nil }
+        if !stages.isEmpty { return first - stages.values.reduce(0, +) }
+        guard let responder = responderMs else { return nil }
         return first - responder
     }
 }
