@@ -64,7 +64,9 @@ struct PipelineGateway {
     let port: Int
     let task: Task<Void, any Error>
 
-    static func start(_ knobs: FakeKnobs, configure: (inout PipelineResponder.Configuration) -> Void = { _ in }) async throws -> PipelineGateway {
+    static func start(
+        _ knobs: FakeKnobs, client: ProviderHTTPClient = .shared, configure: (inout PipelineResponder.Configuration) -> Void = { _ in }
+    ) async throws -> PipelineGateway {
         let fake = FakeProviderServer(knobs)
         _ = try await fake.start()
         var configuration = PipelineResponder.Configuration()
@@ -74,9 +76,9 @@ struct PipelineGateway {
         configuration.ttsFirstByteTimeout = .seconds(2)
         configure(&configuration)
         let pipeline = PipelineResponder(
-            stt: OpenAITranscriber(configuration: .init(baseURL: fake.baseURL + "/v1", apiKey: "k")),
-            llm: OpenAIChatModel(configuration: .init(baseURL: fake.baseURL + "/v1", apiKey: "k")),
-            tts: DeepgramSpeech(configuration: .init(baseURL: fake.baseURL, apiKey: "k")),
+            stt: OpenAITranscriber(configuration: .init(baseURL: fake.baseURL + "/v1", apiKey: "k"), client: client),
+            llm: OpenAIChatModel(configuration: .init(baseURL: fake.baseURL + "/v1", apiKey: "k"), client: client),
+            tts: DeepgramSpeech(configuration: .init(baseURL: fake.baseURL, apiKey: "k"), client: client),
             cache: PhraseCache(), configuration: configuration)
         #expect(await pipeline.warmCache().isEmpty)
         let responder = RecordingResponder(pipeline)

@@ -19,12 +19,13 @@ struct PipelineLatencyBenchmark {
         knobs.llmFirstTokenDelay = .milliseconds(400)
         knobs.ttsFirstByteDelay = .milliseconds(200)
         knobs.llmReply = ["Sure", ", I can", " book that", " for you."]
-        let gateway = try await PipelineGateway.start(knobs) {
+        // All three fake providers share one host here, so allow the pool what three hosts would.
+        let client = ProviderHTTPClient(configuration: .init(maxConnectionsPerHost: 1024))
+        let gateway = try await PipelineGateway.start(knobs, client: client) {
             $0.sttTimeout = .seconds(30)
             $0.llmFirstTokenTimeout = .seconds(30)
             $0.ttsFirstByteTimeout = .seconds(30)
         }
-        defer { Task { await gateway.stop() } }
         let before = Self.overheadHistogram(gateway.app.services.prometheus.emitToString())
         var load = LoadGenerator.Configuration()
         load.serverURL = "http://127.0.0.1:\(gateway.port)"
@@ -34,6 +35,8 @@ struct PipelineLatencyBenchmark {
         load.clip = CallClip.synthetic(turns: 2, speech: .milliseconds(1200), pause: .milliseconds(4000))
         let report = try await LoadGenerator(configuration: load).run()
         let after = Self.overheadHistogram(gateway.app.services.prometheus.emitToString())
+        await gateway.stop()
+        try await client.shutdown()
         let buckets = zip(after, before).map { (le: $0.0.le, count: $0.0.count - $0.1.count) }
         let total = buckets.last?.count ?? 0
         print("BENCH calls=\(report.callsConnected) turns=\(total) response p50=\(report.responseLatencySummary.p50 ?? -1) ms p99=\(report.responseLatencySummary.p99 ?? -1) ms")
