@@ -11,18 +11,18 @@ import tempfile
 LINES = [
     ("Hello, I would like to book a table for two people tonight.", 7.0),
     ("What time do you open?", 7.0),
-    ("Great, thank you very much. Goodbye.", 6.0),
+    ("Goodbye.", 6.0),
 ]
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo-caller.wav")
 
 with tempfile.TemporaryDirectory() as tmp:
     parts = []
     silence = os.path.join(tmp, "lead.wav")
-    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", silence, "trim", "0", "6.5"], check=True)  # the greeting plays first
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", silence, "trim", "0", "9.0"], check=True)  # the 8 s greeting plays first
     parts.append(silence)
     for i, (text, pause) in enumerate(LINES):
         speech = os.path.join(tmp, f"s{i}.wav")
-        subprocess.run(["espeak-ng", "-v", "en-us+m3", "-s", "150", "-w", os.path.join(tmp, "raw.wav"), text], check=True)
+        subprocess.run(["espeak-ng", "-v", "en-us+f2", "-s", "150", "-w", os.path.join(tmp, "raw.wav"), text], check=True)
         subprocess.run(["sox", os.path.join(tmp, "raw.wav"), "-r", "8000", "-c", "1", "-b", "16", speech], check=True)
         gap = os.path.join(tmp, f"g{i}.wav")
         subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", gap, "trim", "0", str(pause)], check=True)
