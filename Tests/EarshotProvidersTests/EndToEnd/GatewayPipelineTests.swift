@@ -65,10 +65,14 @@ struct PipelineGateway {
     let task: Task<Void, any Error>
 
     static func start(
-        _ knobs: FakeKnobs, client: ProviderHTTPClient = .shared, configure: (inout PipelineResponder.Configuration) -> Void = { _ in }
+        _ knobs: FakeKnobs, client: ProviderHTTPClient = .shared, liveSTT: Bool = false,
+        configure: (inout PipelineResponder.Configuration) -> Void = { _ in }
     ) async throws -> PipelineGateway {
         let fake = FakeProviderServer(knobs)
         _ = try await fake.start()
+        let stt: any SpeechToText = liveSTT
+            ? DeepgramTranscriber(configuration: .init(baseURL: fake.baseURL, streamingURL: fake.webSocketURL, apiKey: "k"), client: client)
+            : OpenAITranscriber(configuration: .init(baseURL: fake.baseURL + "/v1", apiKey: "k"), client: client)
         var configuration = PipelineResponder.Configuration()
         configuration.greeting = ""
         configuration.sttTimeout = .seconds(2)
@@ -76,7 +80,7 @@ struct PipelineGateway {
         configuration.ttsFirstByteTimeout = .seconds(2)
         configure(&configuration)
         let pipeline = PipelineResponder(
-            stt: OpenAITranscriber(configuration: .init(baseURL: fake.baseURL + "/v1", apiKey: "k"), client: client),
+            stt: stt,
             llm: OpenAIChatModel(configuration: .init(baseURL: fake.baseURL + "/v1", apiKey: "k"), client: client),
             tts: DeepgramSpeech(configuration: .init(baseURL: fake.baseURL, apiKey: "k"), client: client),
             cache: PhraseCache(), configuration: configuration)
@@ -136,6 +140,22 @@ struct PipelineGateway {
         #expect(gateway.fake.stats.count(.deepgramSpeak) == ttsRequests)
         #expect(gateway.responder.replies.last?.segments == ["Sure, I can book that.", "For how many people?"])
         #expect(gateway.responder.replies.last?.timing(.ttsFirstByte) == nil) // nothing was synthesised
+    }
+
+    @Test func streamingRecogniserIsFedEveryFrameAndFinalisedAtTurnEnd() async throws {
+        var knobs = FakeKnobs()
+        knobs.sttText = "what time do you open"
+        knobs.llmReply = ["We open at noon."]
+        let gateway = try await PipelineGateway.start(knobs, liveSTT: true)
+        defer { Task { await gateway.stop() } }
+        _ = try await gateway.call()
+        let events = try #require(gateway.responder.replies.last)
+        #expect(events.transcript == "what time do you open")
+        #expect(events.segments == ["We open at noon."])
+        // The live session heard the call's audio (not a batch upload) and was finalised.
+        #expect(gateway.fake.stats.liveAudioBytes > 8000)
+        #expect(gateway.fake.stats.count(.transcription) == 0 && gateway.fake.stats.count(.deepgramListen) == 0)
+        #expect(gateway.fake.stats.liveMessages.contains { $0.contains("Finalize") })
     }
 
     enum Stage: String, CaseIterable, Sendable { case stt, llm, tts, llmTimeout, llmCut }
