@@ -101,3 +101,20 @@ struct PCM16LittleEndianAssembler {
     /// True when a lone byte is left over (the stream ended mid-sample).
     var hasPartialSample: Bool { carry != nil }
 }
+
+
+/// The common start of a cloud speech stream: nothing to say for blank text, a failed stream
+/// when the request cannot be built (no key…), otherwise `stream` over the built request.
+func speechStream(
+    text: String, firstByte: Duration, idle: Duration, request: () throws -> ProviderRequest,
+    stream: (ProviderRequest, RequestTimeouts) -> AsyncThrowingStream<AudioChunk, any Error>
+) -> AsyncThrowingStream<AudioChunk, any Error> {
+    guard !text.trimmingWhitespace().isEmpty else { return AsyncThrowingStream { $0.finish() } }
+    let built: ProviderRequest
+    do {
+        built = try request()
+    } catch {
+        return ProducerStream.failed(error)
+    }
+    return stream(built, RequestTimeouts(firstByte: firstByte, idle: idle))
+}

@@ -48,15 +48,10 @@ public struct DeepgramSpeech: TextToSpeech {
 
     /// `language` is not sent: an Aura model speaks one language, chosen with the model.
     public func synthesize(_ text: String, language: String) -> AsyncThrowingStream<AudioChunk, any Error> {
-        guard !text.trimmingWhitespace().isEmpty else { return AsyncThrowingStream { $0.finish() } }
-        let request: ProviderRequest
-        do {
-            request = try makeRequest(text)
-        } catch {
-            return ProducerStream.failed(error)
+        speechStream(text: text, firstByte: configuration.firstByteTimeout, idle: configuration.idleTimeout,
+                     request: { try makeRequest(text) }) { request, timeouts in
+            MuLawSpeechStream.make(client: client, request: request, timeouts: timeouts)
         }
-        let timeouts = RequestTimeouts(firstByte: configuration.firstByteTimeout, idle: configuration.idleTimeout)
-        return MuLawSpeechStream.make(client: client, request: request, timeouts: timeouts)
     }
 
     func makeRequest(_ text: String) throws -> ProviderRequest {

@@ -63,22 +63,17 @@ public struct OpenAISpeech: TextToSpeech {
 
     /// `language` is not sent: OpenAI's voices speak the language of the text.
     public func synthesize(_ text: String, language: String) -> AsyncThrowingStream<AudioChunk, any Error> {
-        guard !text.trimmingWhitespace().isEmpty else { return AsyncThrowingStream { $0.finish() } }
-        let request: ProviderRequest
-        do {
-            request = try makeRequest(text)
-        } catch {
-            return ProducerStream.failed(error)
-        }
-        let timeouts = RequestTimeouts(firstByte: configuration.firstByteTimeout, idle: configuration.idleTimeout)
         let client = self.client
-        return ProducerStream.make { continuation in
-            try await client.execute(request, timeouts: timeouts) { body in
-                var assembler = PCM16LittleEndianAssembler()
-                for try await chunk in body {
-                    let samples = assembler.samples(from: chunk)
-                    if !samples.isEmpty {
-                        continuation.yield(.pcm16(samples, sampleRate: Self.sampleRate))
+        return speechStream(text: text, firstByte: configuration.firstByteTimeout, idle: configuration.idleTimeout,
+                            request: { try makeRequest(text) }) { request, timeouts in
+            ProducerStream.make { continuation in
+                try await client.execute(request, timeouts: timeouts) { body in
+                    var assembler = PCM16LittleEndianAssembler()
+                    for try await chunk in body {
+                        let samples = assembler.samples(from: chunk)
+                        if !samples.isEmpty {
+                            continuation.yield(.pcm16(samples, sampleRate: Self.sampleRate))
+                        }
                     }
                 }
             }
