@@ -33,6 +33,8 @@ public struct VoiceConfiguration: Sendable {
     /// Phrase cache budget (bytes of μ-law) and optional directory.
     public var cacheBytes = 8 << 20
     public var cacheDirectory: String?
+    /// Connections the shared provider HTTP client keeps per provider host.
+    public var connectionsPerHost = 64
 
     public init() {}
 
@@ -56,6 +58,7 @@ public struct VoiceConfiguration: Sendable {
         ("EARSHOT_RULES_FILE", "the offline scripted model's rules (JSON)"),
         ("EARSHOT_TTS_CACHE_BYTES / EARSHOT_TTS_CACHE_DIR", "phrase cache budget (8 MiB) and optional directory"),
         ("EARSHOT_STT_TIMEOUT_MS / EARSHOT_LLM_TIMEOUT_MS / EARSHOT_TTS_TIMEOUT_MS", "per-stage limits (10000 each)"),
+        ("EARSHOT_PROVIDER_CONNECTIONS", "HTTP connections per provider host (64); raise it for hundreds of calls per host"),
     ]
 
     static func load(_ value: (String) -> String?) throws -> VoiceConfiguration {
@@ -108,6 +111,7 @@ public struct VoiceConfiguration: Sendable {
         v.rulesFile = value("EARSHOT_RULES_FILE")
         if let n: Int = try number("EARSHOT_TTS_CACHE_BYTES", { $0 >= 0 }) { v.cacheBytes = n }
         v.cacheDirectory = value("EARSHOT_TTS_CACHE_DIR")
+        if let n: Int = try number("EARSHOT_PROVIDER_CONNECTIONS", { (1...100_000).contains($0) }) { v.connectionsPerHost = n }
         return v
     }
 }
@@ -117,22 +121,29 @@ public struct VoiceConfiguration: Sendable {
 public enum ResponderFactory {
     public static let names = ["pipeline", "echo", "tone"]
 
-    public static func make(_ configuration: EarshotConfiguration) throws -> any Responder {
+    public static func make(_ configuration: EarshotConfiguration, client: ProviderHTTPClient = .shared) throws -> any Responder {
         switch configuration.responder {
         case "echo": return EchoResponder()
         case "tone": return ToneResponder()
-        default: return try makePipeline(configuration.voice)
+        default: return try makePipeline(configuration.voice, client: client)
         }
     }
 
-    public static func makePipeline(_ v: VoiceConfiguration) throws -> PipelineResponder {
-        let llm = try makeLanguageModel(v)
+    /// The HTTP client the configured cloud providers share: the process-wide one, or one with
+    /// a larger connection pool when `EARSHOT_PROVIDER_CONNECTIONS` asks for it.
+    public static func httpClient(_ v: VoiceConfiguration) -> ProviderHTTPClient {
+        guard v.connectionsPerHost != ProviderHTTPClient.shared.configuration.maxConnectionsPerHost else { return .shared }
+        return ProviderHTTPClient(configuration: .init(maxConnectionsPerHost: v.connectionsPerHost))
+    }
+
+    public static func makePipeline(_ v: VoiceConfiguration, client: ProviderHTTPClient = .shared) throws -> PipelineResponder {
+        let llm = try makeLanguageModel(v, client)
         var pipeline = v.pipeline
         if let scripted = llm as? ScriptedLanguageModel, !v.greetingConfigured {
             pipeline.greeting = scripted.script.greeting
         }
         let cache = PhraseCache(maxBytes: v.cacheBytes, directory: v.cacheDirectory.map { URL(fileURLWithPath: $0) })
-        return PipelineResponder(stt: try makeSpeechToText(v), llm: llm, tts: try makeTextToSpeech(v), cache: cache,
+        return PipelineResponder(stt: try makeSpeechToText(v, client), llm: llm, tts: try makeTextToSpeech(v, client), cache: cache,
                                  configuration: pipeline)
     }
 
@@ -141,17 +152,17 @@ public enum ResponderFactory {
         return key
     }
 
-    static func makeSpeechToText(_ v: VoiceConfiguration) throws -> any SpeechToText {
+    static func makeSpeechToText(_ v: VoiceConfiguration, _ client: ProviderHTTPClient) throws -> any SpeechToText {
         switch v.stt {
         case "openai":
             return OpenAITranscriber(configuration: .init(
                 baseURL: v.openAIBaseURL, apiKey: try require(v.openAIKey, "EARSHOT_OPENAI_API_KEY", for: "EARSHOT_STT=openai"),
-                model: v.sttModel ?? "whisper-1", timeout: v.pipeline.sttTimeout))
+                model: v.sttModel ?? "whisper-1", timeout: v.pipeline.sttTimeout), client: client)
         case "deepgram":
             return DeepgramTranscriber(configuration: .init(
                 baseURL: v.deepgramBaseURL, streamingURL: v.deepgramStreamingURL,
                 apiKey: try require(v.deepgramKey, "EARSHOT_DEEPGRAM_API_KEY", for: "EARSHOT_STT=deepgram"),
-                model: v.sttModel ?? "nova-3", timeout: v.pipeline.sttTimeout))
+                model: v.sttModel ?? "nova-3", timeout: v.pipeline.sttTimeout), client: client)
         default:
             guard SphinxTranscriber.supports(language: v.pipeline.language) else {
                 throw ConfigurationError.invalid("EARSHOT_LANGUAGE", "the offline recogniser (sphinx) has English only; choose EARSHOT_STT=openai or deepgram for \(v.pipeline.language)")
@@ -160,14 +171,14 @@ public enum ResponderFactory {
         }
     }
 
-    static func makeLanguageModel(_ v: VoiceConfiguration) throws -> any LanguageModel {
+    static func makeLanguageModel(_ v: VoiceConfiguration, _ client: ProviderHTTPClient) throws -> any LanguageModel {
         switch v.llm {
         case "openai":
             let key = v.llmKey ?? v.openAIKey
             if v.llmBaseURL == nil { _ = try require(key, "EARSHOT_OPENAI_API_KEY", for: "EARSHOT_LLM=openai") }
             return OpenAIChatModel(configuration: .init(
                 baseURL: v.llmBaseURL ?? v.openAIBaseURL, apiKey: key, model: v.pipeline.completion.model,
-                firstTokenTimeout: v.pipeline.llmFirstTokenTimeout))
+                firstTokenTimeout: v.pipeline.llmFirstTokenTimeout), client: client)
         default:
             do { return try ScriptedLanguageModel(scriptPath: v.rulesFile) } catch {
                 throw ConfigurationError.invalid("EARSHOT_RULES_FILE", "\(error)")
@@ -175,21 +186,24 @@ public enum ResponderFactory {
         }
     }
 
-    static func makeTextToSpeech(_ v: VoiceConfiguration) throws -> any TextToSpeech {
+    static func makeTextToSpeech(_ v: VoiceConfiguration, _ client: ProviderHTTPClient) throws -> any TextToSpeech {
         switch v.tts {
         case "openai":
             return OpenAISpeech(configuration: .init(
                 baseURL: v.openAIBaseURL, apiKey: try require(v.openAIKey, "EARSHOT_OPENAI_API_KEY", for: "EARSHOT_TTS=openai"),
-                model: v.ttsModel ?? "gpt-4o-mini-tts", voice: v.ttsVoice ?? "alloy", firstByteTimeout: v.pipeline.ttsFirstByteTimeout))
+                model: v.ttsModel ?? "gpt-4o-mini-tts", voice: v.ttsVoice ?? "alloy", firstByteTimeout: v.pipeline.ttsFirstByteTimeout),
+                client: client)
         case "elevenlabs":
             guard let voice = v.ttsVoice else { throw ConfigurationError.invalid("EARSHOT_TTS_VOICE", "ElevenLabs needs a voice id") }
             return ElevenLabsSpeech(configuration: .init(
                 baseURL: v.elevenLabsBaseURL, apiKey: try require(v.elevenLabsKey, "EARSHOT_ELEVENLABS_API_KEY", for: "EARSHOT_TTS=elevenlabs"),
-                voiceID: voice, modelID: v.ttsModel ?? "eleven_flash_v2_5", firstByteTimeout: v.pipeline.ttsFirstByteTimeout))
+                voiceID: voice, modelID: v.ttsModel ?? "eleven_flash_v2_5", firstByteTimeout: v.pipeline.ttsFirstByteTimeout),
+                client: client)
         case "deepgram":
             return DeepgramSpeech(configuration: .init(
                 baseURL: v.deepgramBaseURL, apiKey: try require(v.deepgramKey, "EARSHOT_DEEPGRAM_API_KEY", for: "EARSHOT_TTS=deepgram"),
-                model: v.ttsModel ?? "aura-2-thalia-en", firstByteTimeout: v.pipeline.ttsFirstByteTimeout))
+                model: v.ttsModel ?? "aura-2-thalia-en", firstByteTimeout: v.pipeline.ttsFirstByteTimeout),
+                client: client)
         default:
             return EspeakSpeech()
         }

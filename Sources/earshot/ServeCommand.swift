@@ -58,8 +58,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "earshot")
         let responder: any Responder
+        let client = ResponderFactory.httpClient(configuration.voice)
         do {
-            responder = try ResponderFactory.make(configuration)
+            responder = try ResponderFactory.make(configuration, client: client)
         } catch {
             throw ValidationError("\(error)")
         }
@@ -67,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
             let voice = configuration.voice
             logger.notice("voice pipeline", metadata: ["provider.stt": .string(voice.stt), "provider.llm": .string(voice.llm),
                                                        "provider.tts": .string(voice.tts), "language": .string(voice.pipeline.language)])
-            await ProviderHTTPClient.shared.prewarm(urls: ResponderFactory.prewarmURLs(voice))
+            await client.prewarm(urls: ResponderFactory.prewarmURLs(voice))
             let failed = await pipeline.warmCache()
             if !failed.isEmpty { logger.warning("could not synthesise fixed phrases at start-up", metadata: ["phrases": "\(failed)"]) }
         }
@@ -77,5 +78,6 @@ struct ServeCommand: AsyncParsableCommand {
                                                                     "responder": .string(configuration.responder)])
         }
         try await app.run()
+        if client !== ProviderHTTPClient.shared { try? await client.shutdown() }
     }
 }

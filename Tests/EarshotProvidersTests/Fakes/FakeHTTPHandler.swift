@@ -63,6 +63,7 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
             case .body(let bytes):
                 context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: bytes)))), promise: nil)
+                server.record { $0.bodyChunksSent += 1 }
             case .wait(let delay):
                 context.flush()
                 let rest = steps

@@ -122,6 +122,8 @@ struct FakeStats: Sendable {
     /// The last uploaded utterance (multipart file or Deepgram batch body), decoded.
     var uploadedAudio: WAVAudio?
     /// Live: audio bytes received over all sessions.
+    /// HTTP response body chunks written, all routes (a stream's progress as the server sees it).
+    var bodyChunksSent = 0
     var liveAudioBytes = 0
     /// Live: binary (audio) messages received over all sessions.
     var liveAudioMessages = 0
