@@ -23,6 +23,9 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler, 
     private var lastMediaAt = NIODeadline.now()
     private var idleTimer: RepeatedTask?
     private var windowStart = NIODeadline.now()
+    /// When the message being handled arrived: read once per message, used for both the flood
+    /// window and the idle clock.
+    private var messageArrivedAt = NIODeadline.now()
     private var windowCount = 0
     private var closing = false
     private var skippedLogged = 0
@@ -109,6 +112,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler, 
     /// Counts messages per second; a flood closes the call.
     private func admitMessage() -> Bool {
         let now = NIODeadline.now()
+        messageArrivedAt = now
         if now - windowStart >= .seconds(1) {
             windowStart = now
             windowCount = 0
@@ -144,7 +148,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler, 
             skip("media_before_start", reason: "media before start")
             return
         }
-        lastMediaAt = .now()
+        lastMediaAt = messageArrivedAt
         do {
             try session.receiveMedia(base64: payload)
         } catch {
@@ -158,7 +162,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler, 
             if case .media(let m) = message {
                 guard m.track.isInbound else { return }
                 guard let session else { return skip("media_before_start", reason: "media before start") }
-                lastMediaAt = .now()
+                lastMediaAt = messageArrivedAt
                 try session.receiveMedia(muLaw: m.muLaw())
             } else {
                 handle(message)
@@ -216,7 +220,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler, 
                 call: info, configuration: services.configuration.session, responder: services.responder, transport: self,
                 eventLoop: context.eventLoop, logger: logger, metrics: services.metrics)
             self.session = session
-            lastMediaAt = .now()
+            lastMediaAt = messageArrivedAt
             logger.info("call started", metadata: ["call.parameters": "\(start.customParameters.keys.sorted())"])
             session.start()
         } catch {
