@@ -113,10 +113,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Fake OpenAI, ElevenLabs and Deepgram endpoints on 127.0.0.1 speaking the real wire
+        // formats, with delay and fault knobs: the tests' providers and `earshot compare`'s.
+        .target(
+            name: "EarshotFakes",
+            dependencies: [
+                "EarshotAudio",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "earshot",
             dependencies: [
-                "EarshotServer", "EarshotSimulator", "EarshotAudio", "EarshotConversation", "EarshotProviders",
+                "EarshotServer", "EarshotSimulator", "EarshotAudio", "EarshotConversation", "EarshotProviders", "EarshotFakes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -127,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "EarshotProvidersTests",
             dependencies: [
-                "EarshotProviders", "EarshotAudio", "EarshotConversation", "EarshotServer", "EarshotSimulator",
+                "EarshotProviders", "EarshotAudio", "EarshotConversation", "EarshotServer", "EarshotSimulator", "EarshotFakes",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+@testable import EarshotFakes
 import AsyncHTTPClient
 import Foundation
 import NIOCore

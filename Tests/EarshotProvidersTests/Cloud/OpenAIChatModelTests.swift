@@ -1,3 +1,4 @@
+@testable import EarshotFakes
 import Foundation
 import NIOCore
 import Testing

@@ -1,3 +1,4 @@
+@testable import EarshotFakes
 import EarshotAudio
 import Testing
 

@@ -1,3 +1,4 @@
+@testable import EarshotFakes
 import NIOCore
 import NIOHTTP1
 import Testing

@@ -1,3 +1,4 @@
+@testable import EarshotFakes
 import EarshotConversation
 import EarshotProviders
 import EarshotServer

@@ -1,3 +1,4 @@
+@testable import EarshotFakes
 import EarshotProviders
 
 /// Runs `body` with a started fake and a fresh client, and tears both down whatever happens.

@@ -7,7 +7,7 @@ import NIOPosix
 import NIOWebSocket
 
 /// Which provider endpoint a request was for.
-enum FakeRoute: String, Sendable, CaseIterable, Hashable {
+public enum FakeRoute: String, Sendable, CaseIterable, Hashable {
     /// `POST …/chat/completions` (OpenAI-compatible, SSE)
     case chat
     /// `POST …/audio/transcriptions` (OpenAI multipart)
@@ -27,7 +27,7 @@ enum FakeRoute: String, Sendable, CaseIterable, Hashable {
 }
 
 /// A way for the fake to misbehave, applied to the routes in ``FakeKnobs/faultRoutes``.
-enum FakeFault: Sendable, Equatable {
+public enum FakeFault: Sendable, Equatable {
     /// Answer with this status and body instead.
     case status(Int, body: String = #"{"error":{"message":"fake failure","type":"server_error"}}"#)
     /// A chunk (chat, live) or a whole body (STT) that is not JSON.
@@ -41,42 +41,44 @@ enum FakeFault: Sendable, Equatable {
 }
 
 /// What the fake answers and how fast. Every field can be changed while it runs.
-struct FakeKnobs: Sendable {
+public struct FakeKnobs: Sendable {
+    public init() {}
+
     /// The chat reply, one SSE chunk per element.
-    var llmReply: [String] = ["Hello", " there", "!"]
+    public var llmReply: [String] = ["Hello", " there", "!"]
     /// Delay before the first chat chunk (after the response head).
-    var llmFirstTokenDelay: Duration = .zero
+    public var llmFirstTokenDelay: Duration = .zero
     /// Delay between chat chunks.
-    var llmTokenDelay: Duration = .zero
+    public var llmTokenDelay: Duration = .zero
     /// Write each SSE event in several pieces, a millisecond apart (splits lines and CRLFs).
-    var sseSplitWrites = false
+    public var sseSplitWrites = false
     /// Line ending of the SSE stream ("\n", "\r\n" or "\r").
-    var sseLineEnding = "\n"
+    public var sseLineEnding = "\n"
     /// OpenAI TTS audio (sent as 24 kHz 16-bit little-endian PCM).
-    var ttsPCM: [Int16] = FakeAudio.pcmPattern(count: 4_800)
+    public var ttsPCM: [Int16] = FakeAudio.pcmPattern(count: 4_800)
     /// ElevenLabs / Deepgram TTS audio (sent as raw μ-law).
-    var ttsMuLaw: [UInt8] = FakeAudio.muLawPattern(count: 1_600)
+    public var ttsMuLaw: [UInt8] = FakeAudio.muLawPattern(count: 1_600)
     /// Bytes per TTS body chunk; odd by default so PCM samples straddle chunks.
-    var ttsChunkBytes = 1_001
+    public var ttsChunkBytes = 1_001
     /// Delay before the first TTS audio chunk (after the response head).
-    var ttsFirstByteDelay: Duration = .zero
+    public var ttsFirstByteDelay: Duration = .zero
     /// Delay between TTS chunks.
-    var ttsChunkDelay: Duration = .zero
+    public var ttsChunkDelay: Duration = .zero
     /// What the STT endpoints hear, batch or live.
-    var sttText = "I would like to book a table"
+    public var sttText = "I would like to book a table"
     /// Delay before a batch STT answer.
-    var sttDelay: Duration = .zero
+    public var sttDelay: Duration = .zero
     /// Live: audio bytes per interim result (1,600 = 200 ms of 8 kHz μ-law).
-    var liveInterimEveryBytes = 1_600
+    public var liveInterimEveryBytes = 1_600
     /// Live: words per segment before a segment is sent `is_final`.
-    var liveSegmentWords = 3
+    public var liveSegmentWords = 3
     /// The misbehaviour to apply, if any.
-    var fault: FakeFault?
+    public var fault: FakeFault?
     /// Routes the fault applies to; nil for all (except ``FakeRoute/other``).
-    var faultRoutes: Set<FakeRoute>?
+    public var faultRoutes: Set<FakeRoute>?
     /// When set, requests must carry this key (Bearer, Token or xi-api-key per route); others
     /// get a 401 whose body echoes the key they sent, as real providers do.
-    var expectedKey: String?
+    public var expectedKey: String?
 
     func fault(for route: FakeRoute) -> FakeFault? {
         guard route != .other, let fault else { return nil }
@@ -149,19 +151,19 @@ struct FakeStats: Sendable {
 ///     …
 ///     try await fake.stop()
 @dynamicMemberLookup
-final class FakeProviderServer: Sendable {
+public final class FakeProviderServer: Sendable {
     private let knobs: NIOLockedValueBox<FakeKnobs>
     private let statistics = NIOLockedValueBox(FakeStats())
     private let state = NIOLockedValueBox<(server: (any Channel)?, children: [ObjectIdentifier: any Channel])>((nil, [:]))
     let group: any EventLoopGroup
 
-    init(_ knobs: FakeKnobs = FakeKnobs(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    public init(_ knobs: FakeKnobs = FakeKnobs(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.knobs = NIOLockedValueBox(knobs)
         self.group = group
     }
 
     /// Read or change a knob: `fake.llmReply = […]`.
-    subscript<Value>(dynamicMember keyPath: WritableKeyPath<FakeKnobs, Value>) -> Value {
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<FakeKnobs, Value>) -> Value {
         get { knobs.withLockedValue { $0[keyPath: keyPath] } }
         set { knobs.withLockedValue { $0[keyPath: keyPath] = newValue } }
     }
@@ -178,15 +180,15 @@ final class FakeProviderServer: Sendable {
     }
 
     /// The port once started.
-    var port: Int? { state.withLockedValue { $0.server?.localAddress?.port } }
+    public var port: Int? { state.withLockedValue { $0.server?.localAddress?.port } }
     /// `http://127.0.0.1:PORT` (append `/v1` for OpenAI-style base URLs).
-    var baseURL: String { "http://127.0.0.1:\(port ?? 0)" }
+    public var baseURL: String { "http://127.0.0.1:\(port ?? 0)" }
     /// `ws://127.0.0.1:PORT` for Deepgram live.
-    var webSocketURL: String { "ws://127.0.0.1:\(port ?? 0)" }
+    public var webSocketURL: String { "ws://127.0.0.1:\(port ?? 0)" }
 
     /// Binds an ephemeral port on 127.0.0.1 and returns it.
     @discardableResult
-    func start() async throws -> Int {
+    public func start() async throws -> Int {
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -200,7 +202,7 @@ final class FakeProviderServer: Sendable {
     }
 
     /// Closes the listening socket and every open connection.
-    func stop() async throws {
+    public func stop() async throws {
         let (server, children) = state.withLockedValue { state in
             defer { state = (nil, [:]) }
             return (state.server, Array(state.children.values))
@@ -288,18 +290,18 @@ final class FakeProviderServer: Sendable {
 }
 
 /// Deterministic test audio.
-enum FakeAudio {
+public enum FakeAudio {
     /// PCM covering the whole range, positive and negative, no two neighbours equal.
-    static func pcmPattern(count: Int) -> [Int16] {
+    public static func pcmPattern(count: Int) -> [Int16] {
         (0..<count).map { Int16(truncatingIfNeeded: $0 &* 2_654 &- 30_000) }
     }
 
-    static func muLawPattern(count: Int) -> [UInt8] {
+    public static func muLawPattern(count: Int) -> [UInt8] {
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
     }
 
     /// An utterance as a caller's phone would send it: a 440 Hz tone, 8 kHz μ-law.
-    static func utterance(milliseconds: Int) -> [UInt8] {
+    public static func utterance(milliseconds: Int) -> [UInt8] {
         let samples = (0..<(milliseconds * 8)).map { i in
             Int16(8_000 * sin(2 * Double.pi * 440 * Double(i) / 8_000))
         }
