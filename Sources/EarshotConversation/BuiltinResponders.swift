@@ -12,7 +12,7 @@ public struct EchoResponder: Responder {
 
     public func reply(to input: TurnInput) -> AsyncThrowingStream<ReplyEvent, any Error> {
         switch input.kind {
-        case .callStarted:
+        case .callStarted, .silence, .unheard:
             return AsyncThrowingStream { $0.finish() }
         case .speech(let audio):
             return Self.stream(segments: [("(echo of turn \(input.index))", audio)], chunk: chunkBytes)
@@ -52,7 +52,7 @@ public struct ToneResponder: Responder {
 
     public func reply(to input: TurnInput) -> AsyncThrowingStream<ReplyEvent, any Error> {
         switch input.kind {
-        case .callStarted:
+        case .callStarted, .silence, .unheard:
             return AsyncThrowingStream { $0.finish() }
         case .speech:
             return EchoResponder.stream(segments: [("(tone \(Int(frequency)) Hz)", Self.tone([frequency], milliseconds: milliseconds))], chunk: 800)

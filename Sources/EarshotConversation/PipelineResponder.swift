@@ -17,6 +17,12 @@ public struct PipelineResponder: Responder {
         public var greeting = "Hello! How can I help you today?"
         /// Said whenever a stage fails.
         public var fallbackPhrase = "Sorry, could you say that again?"
+        /// Said when the caller was given a turn and said nothing.
+        public var repromptPhrase = "Sorry, I didn't hear anything. Are you still there?"
+        /// Said before hanging up after ``maxSilentTurns`` silent turns in a row.
+        public var goodbyePhrase = "I can't hear you, so I'll hang up now. Goodbye!"
+        /// Silent turns in a row after which the call is ended.
+        public var maxSilentTurns = 3
         /// Phrases to synthesise at start-up, besides the greeting and the fallback.
         public var fixedPhrases: [String] = []
         public var completion = CompletionOptions(model: "gpt-4o-mini")
@@ -51,7 +57,8 @@ public struct PipelineResponder: Responder {
     /// Returns the phrases that could not be synthesised.
     public func warmCache() async -> [String] {
         var failed: [String] = []
-        for phrase in [configuration.greeting, configuration.fallbackPhrase] + configuration.fixedPhrases where !phrase.isEmpty {
+        let phrases = [configuration.greeting, configuration.fallbackPhrase, configuration.repromptPhrase, configuration.goodbyePhrase]
+        for phrase in phrases + configuration.fixedPhrases where !phrase.isEmpty {
             if cache.audio(for: cacheKey(phrase)) != nil { continue }
             do {
                 cache.insert(cacheKey(phrase), audio: try await synthesizeAll(phrase), pinned: true)
@@ -85,6 +92,17 @@ public struct PipelineResponder: Responder {
             return
         case .dtmf(let digits):
             userText = "(The caller pressed \(digits) on the keypad.)"
+        case .silence(let consecutive):
+            if consecutive >= configuration.maxSilentTurns {
+                await speak(configuration.goodbyePhrase, out)
+                out.yield(.hangUp)
+            } else {
+                await speak(configuration.repromptPhrase, out)
+            }
+            return
+        case .unheard(let reason):
+            out.yield(.failure(stage: "audio", reason: reason))
+            return await speak(configuration.fallbackPhrase, out)
         case .speech(let audio):
             let started = ContinuousClock.now
             do {

@@ -25,6 +25,12 @@ public struct TurnInput: Sendable {
         case speech(muLaw: [UInt8])
         /// The caller pressed keys.
         case dtmf(digits: String)
+        /// The caller was given a turn and said nothing (an empty or silent recording):
+        /// `consecutive` counts such turns in a row, 1 for the first.
+        case silence(consecutive: Int)
+        /// The caller spoke but the audio could not be used (a recording that could not be
+        /// fetched or read): `reason` says why.
+        case unheard(reason: String)
     }
 
     public var kind: Kind

@@ -35,6 +35,8 @@ public struct EarshotConfiguration: Sendable {
     public var session = CallSession.Configuration()
     /// Inbound messages per second above which a call is closed as a flood.
     public var maxMessagesPerSecond = 500
+    /// The record-then-play fallback (`/voice`).
+    public var record = RecordConfiguration()
 
     public init() {}
 
@@ -61,6 +63,13 @@ public struct EarshotConfiguration: Sendable {
         ("EARSHOT_VAD_MIN_SPEECH_FRAMES", "--vad-min-speech-frames", "minimum speech span before it starts"),
         ("EARSHOT_PREROLL_MS", "--preroll-ms", "audio kept before speech onset"),
         ("EARSHOT_LOG_TRANSCRIPTS", "--log-transcripts", "put the caller's transcript and the heard reply in each turn's log line (off)"),
+        ("EARSHOT_RECORD_TIMEOUT", "--record-timeout", "/voice: seconds of silence that end Twilio's <Record> (1)"),
+        ("EARSHOT_RECORD_MAX_LENGTH", "--record-max-length", "/voice: longest recording, seconds (30)"),
+        ("EARSHOT_RECORDING_WAIT_MS", "--recording-wait-ms", "/voice: how long to retry a recording that is not there yet (5000)"),
+        ("EARSHOT_RECORDING_HOSTS", "--recording-hosts", "/voice: hosts recordings may be fetched from, comma-separated, *.example.com allowed (any)"),
+        ("EARSHOT_TWILIO_ACCOUNT_SID", "(env/file only)", "/voice: account SID for HTTP Basic auth on recording downloads (with the auth token)"),
+        ("EARSHOT_AUDIO_TTL", "--audio-ttl", "/voice: seconds a reply's /audio/<id>.wav stays fetchable (600)"),
+        ("EARSHOT_AUDIO_STORE_BYTES", "--audio-store-bytes", "/voice: memory for reply audio, bytes (67108864)"),
     ]
 
     /// Builds a configuration from explicit values (flags), the environment and a config file.
@@ -83,6 +92,7 @@ public struct EarshotConfiguration: Sendable {
             guard !token.isEmpty else { throw ConfigurationError.invalid("EARSHOT_TWILIO_AUTH_TOKEN_FILE", "file is empty") }
             c.twilioAuthToken = token
         }
+        if let sid = secret("EARSHOT_TWILIO_ACCOUNT_SID"), !sid.isEmpty { c.record.accountSid = sid }
         return c
     }
 
@@ -127,6 +137,14 @@ public struct EarshotConfiguration: Sendable {
         if let v = try int("EARSHOT_VAD_END_FRAMES", 1...500) { session.turn.endFrames = v }
         if let v = try int("EARSHOT_VAD_MIN_SPEECH_FRAMES", 0...64) { session.turn.minSpeechFrames = v }
         if let v = try int("EARSHOT_PREROLL_MS", 0...2000) { session.turn.prerollMilliseconds = v }
+        if let v = try int("EARSHOT_RECORD_TIMEOUT", 1...60) { record.timeoutSeconds = v }
+        if let v = try int("EARSHOT_RECORD_MAX_LENGTH", 1...3600) { record.maxLengthSeconds = v }
+        if let v = try int("EARSHOT_RECORDING_WAIT_MS", 0...120_000) { record.recordingWait = .milliseconds(v) }
+        if let v = value("EARSHOT_RECORDING_HOSTS"), !v.isEmpty {
+            record.recordingHosts = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let v = try int("EARSHOT_AUDIO_TTL", 10...86_400) { record.audioTTL = .seconds(v) }
+        if let v = try int("EARSHOT_AUDIO_STORE_BYTES", 1 << 20...(1 << 34)) { record.audioStoreBytes = v }
         if let v = value("EARSHOT_LOG_TRANSCRIPTS") { session.logTranscripts = ["1", "true", "yes", "on"].contains(v.lowercased()) }
         guard session.turn.startFrames <= session.turn.windowFrames else {
             throw ConfigurationError.invalid("EARSHOT_VAD_START_FRAMES", "must not exceed EARSHOT_VAD_WINDOW_FRAMES (\(session.turn.windowFrames))")
@@ -154,6 +172,26 @@ public struct EarshotConfiguration: Sendable {
         }
         return out
     }
+}
+
+/// The record-then-play flow: Twilio records each utterance, posts its URL, and plays a file back.
+public struct RecordConfiguration: Sendable {
+    /// `<Record timeout>`: seconds of silence after which Twilio ends the recording.
+    public var timeoutSeconds = 1
+    /// `<Record maxLength>`: the longest recording, in seconds.
+    public var maxLengthSeconds = 30
+    /// How long a recording that is not there yet (404) is retried.
+    public var recordingWait: Duration = .seconds(5)
+    /// Hosts recordings may come from (`*.twilio.com` style patterns); nil for any.
+    public var recordingHosts: [String]?
+    /// With the auth token, HTTP Basic credentials for downloading recordings.
+    public var accountSid: String?
+    /// How long reply audio stays fetchable.
+    public var audioTTL: Duration = .seconds(600)
+    /// Memory for reply audio.
+    public var audioStoreBytes = 64 << 20
+
+    public init() {}
 }
 
 public enum ConfigurationError: Error, CustomStringConvertible {

@@ -18,6 +18,7 @@ enum Routes {
             Response(status: .badRequest, headers: [.connection: "close"],
                      body: .init(byteBuffer: ByteBuffer(string: "WebSocket upgrade expected as the first request of a connection\n")))
         }
+        RecordRoutes.add(to: router, services: services)
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ in
             switch services.registry.readiness {
@@ -34,8 +35,21 @@ enum Routes {
         }
     }
 
-    /// `POST /voice-stream`: TwiML that connects the call's audio to our WebSocket.
-    static func voiceStream(_ request: Request, context: BasicRequestContext, services: ServerServices) async throws -> Response {
+    /// A webhook's form, once its signature has been checked.
+    struct Webhook {
+        /// Form fields (the first of each name).
+        var values: [String: String]
+        /// The public base URL (`https://host`) Twilio reached us at.
+        var base: String
+        var host: String?
+        var proto: String?
+
+        var callSid: String { values["CallSid"] ?? "" }
+    }
+
+    /// Reads a Twilio webhook's form and checks its signature (when an auth token is set).
+    /// Returns the form, or the response refusing it.
+    static func readWebhook(_ request: Request, context: BasicRequestContext, services: ServerServices) async throws -> Result<Webhook, RefusedWebhook> {
         let body = try await request.body.collect(upTo: maxFormBytes)
         let form = FormURLEncoded.parse(body.readableBytesView)
         let host = request.headers[.init("X-Forwarded-Host")!] ?? request.head.authority
@@ -47,21 +61,40 @@ enum Routes {
             guard TwilioSignature.isValid(signature: signature, authToken: token, url: url, parameters: form) else {
                 services.metrics.errors(kind: "bad_signature").increment()
                 context.logger.warning("webhook refused: bad signature", metadata: ["http.url": .string(url)])
-                return Response(status: .forbidden, body: .init(byteBuffer: ByteBuffer(string: "invalid X-Twilio-Signature\n")))
+                return .failure(RefusedWebhook(response: Response(
+                    status: .forbidden, body: .init(byteBuffer: ByteBuffer(string: "invalid X-Twilio-Signature\n")))))
             }
         }
-        guard services.registry.readiness == .admitted else {
-            context.logger.warning("webhook refused", metadata: ["reason": "\(services.registry.readiness)"])
-            return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "unavailable\n")))
-        }
         let values = Dictionary(form.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-        let parameters = ["From", "To", "CallSid"].compactMap { key in values[key].map { (key, $0) } }
-        let streamURL = PublicURL.webSocketURL(configured: services.configuration.publicURL, host: host, proto: proto,
+        return .success(Webhook(values: values, base: base, host: host, proto: proto))
+    }
+
+    struct RefusedWebhook: Error { var response: Response }
+
+    static func twiml(_ verbs: [TwiML.Verb], headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "text/xml; charset=utf-8"
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(string: TwiML.response(verbs))))
+    }
+
+    static func unavailable(_ services: ServerServices, _ context: BasicRequestContext) -> Response {
+        context.logger.warning("webhook refused", metadata: ["reason": "\(services.registry.readiness)"])
+        return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "unavailable\n")))
+    }
+
+    /// `POST /voice-stream`: TwiML that connects the call's audio to our WebSocket.
+    static func voiceStream(_ request: Request, context: BasicRequestContext, services: ServerServices) async throws -> Response {
+        let webhook: Webhook
+        switch try await readWebhook(request, context: context, services: services) {
+        case .success(let w): webhook = w
+        case .failure(let refused): return refused.response
+        }
+        guard services.registry.readiness == .admitted else { return unavailable(services, context) }
+        let parameters = ["From", "To", "CallSid"].compactMap { key in webhook.values[key].map { (key, $0) } }
+        let streamURL = PublicURL.webSocketURL(configured: services.configuration.publicURL, host: webhook.host, proto: webhook.proto,
                                                path: MediaUpgradePolicy.path)
         // When the agent ends the call it closes the stream; Twilio then runs the next verb.
-        let twiml = TwiML.response(.connectStream(url: streamURL, parameters: parameters), .hangup)
-        context.logger.info("voice webhook", metadata: ["call.sid": .string(values["CallSid"] ?? "")])
-        return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: twiml)))
+        context.logger.info("voice webhook", metadata: ["call.sid": .string(webhook.callSid)])
+        return twiml([.connectStream(url: streamURL, parameters: parameters), .hangup])
     }
 }

@@ -12,6 +12,11 @@ public final class ServerServices: Sendable {
     public let responder: any Responder
     public let prometheus: PrometheusCollectorRegistry
     public let logger: Logger
+    /// Reply audio of record-then-play calls (`/voice`), served at `/audio/<id>.wav`.
+    public let audioStore: AudioStore
+    /// The conversations of record-then-play calls, between their webhooks.
+    public let recordedCalls: RecordedCalls
+    let recordMetrics = RecordMetrics()
 
     public init(configuration: EarshotConfiguration, logger: Logger, responder: (any Responder)? = nil) {
         self.configuration = configuration
@@ -20,6 +25,9 @@ public final class ServerServices: Sendable {
         self.registry = CallRegistry(maxCalls: configuration.maxCalls, metrics: metrics)
         self.responder = responder ?? EchoResponder()
         self.logger = logger
+        self.audioStore = AudioStore(ttl: configuration.record.audioTTL, maxBytes: configuration.record.audioStoreBytes,
+                                     maxEntryBytes: max(1 << 20, configuration.record.audioStoreBytes / 8))
+        self.recordedCalls = RecordedCalls(maxCalls: configuration.maxCalls)
     }
 }
 

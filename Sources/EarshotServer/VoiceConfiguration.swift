@@ -48,6 +48,7 @@ public struct VoiceConfiguration: Sendable {
         ("EARSHOT_SYSTEM_PROMPT", "the model's system prompt"),
         ("EARSHOT_GREETING", "said when a call starts (offline default: the rules file's greeting)"),
         ("EARSHOT_FALLBACK_PHRASE", "said when a stage fails (default \"Sorry, could you say that again?\")"),
+        ("EARSHOT_REPROMPT_PHRASE / EARSHOT_GOODBYE_PHRASE", "said after a silent turn, and before hanging up after EARSHOT_MAX_SILENT_TURNS (3) in a row (/voice)"),
         ("EARSHOT_FIXED_PHRASES", "more phrases to synthesise at start-up, separated by |"),
         ("EARSHOT_LLM_MODEL / EARSHOT_LLM_TEMPERATURE / EARSHOT_LLM_MAX_TOKENS", "completion options (gpt-4o-mini, 0.7, 256)"),
         ("EARSHOT_LLM_BASE_URL / EARSHOT_LLM_API_KEY", "an OpenAI-compatible chat endpoint other than OpenAI"),
@@ -87,6 +88,9 @@ public struct VoiceConfiguration: Sendable {
             v.greetingConfigured = true
         }
         if let s = value("EARSHOT_FALLBACK_PHRASE"), !s.isEmpty { v.pipeline.fallbackPhrase = s }
+        if let s = value("EARSHOT_REPROMPT_PHRASE"), !s.isEmpty { v.pipeline.repromptPhrase = s }
+        if let s = value("EARSHOT_GOODBYE_PHRASE"), !s.isEmpty { v.pipeline.goodbyePhrase = s }
+        if let n: Int = try number("EARSHOT_MAX_SILENT_TURNS", { (1...100).contains($0) }) { v.pipeline.maxSilentTurns = n }
         if let s = value("EARSHOT_FIXED_PHRASES") {
             v.pipeline.fixedPhrases = s.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }

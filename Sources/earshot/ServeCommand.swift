@@ -25,6 +25,12 @@ struct ServeCommand: AsyncParsableCommand {
     var maxMessagesPerSecond: Int?
     @Option(help: "Audio sent ahead of playback, ms (EARSHOT_PLAYOUT_LEAD_MS; default 1000).") var playoutLeadMs: Int?
     @Option(help: "Largest outbound media message, 20–100 ms (EARSHOT_MESSAGE_MS; default 100).") var messageMs: Int?
+    @Option(help: "/voice: seconds of silence that end a recording (EARSHOT_RECORD_TIMEOUT; default 1).") var recordTimeout: Int?
+    @Option(help: "/voice: longest recording, seconds (EARSHOT_RECORD_MAX_LENGTH; default 30).") var recordMaxLength: Int?
+    @Option(help: "/voice: ms to keep retrying a recording that is not there yet (EARSHOT_RECORDING_WAIT_MS; default 5000).") var recordingWaitMs: Int?
+    @Option(help: "/voice: hosts recordings may come from, comma-separated (EARSHOT_RECORDING_HOSTS; default any).") var recordingHosts: String?
+    @Option(help: "/voice: seconds reply audio stays fetchable (EARSHOT_AUDIO_TTL; default 600).") var audioTtl: Int?
+    @Option(help: "/voice: bytes of memory for reply audio (EARSHOT_AUDIO_STORE_BYTES; default 64 MiB).") var audioStoreBytes: Int?
     @Option(help: "A KEY=VALUE configuration file (EARSHOT_CONFIG_FILE).") var config: String?
     @Flag(help: "Log the caller's transcript and the heard reply with each turn (EARSHOT_LOG_TRANSCRIPTS).") var logTranscripts = false
     @OptionGroup var turn: TurnOptions
@@ -44,6 +50,12 @@ struct ServeCommand: AsyncParsableCommand {
         flags["EARSHOT_PLAYOUT_LEAD_MS"] = playoutLeadMs.map(String.init)
         flags["EARSHOT_MESSAGE_MS"] = messageMs.map(String.init)
         flags["EARSHOT_CONFIG_FILE"] = config
+        flags["EARSHOT_RECORD_TIMEOUT"] = recordTimeout.map(String.init)
+        flags["EARSHOT_RECORD_MAX_LENGTH"] = recordMaxLength.map(String.init)
+        flags["EARSHOT_RECORDING_WAIT_MS"] = recordingWaitMs.map(String.init)
+        flags["EARSHOT_RECORDING_HOSTS"] = recordingHosts
+        flags["EARSHOT_AUDIO_TTL"] = audioTtl.map(String.init)
+        flags["EARSHOT_AUDIO_STORE_BYTES"] = audioStoreBytes.map(String.init)
         if logTranscripts { flags["EARSHOT_LOG_TRANSCRIPTS"] = "1" }
         let configuration: EarshotConfiguration
         do {
