@@ -1,6 +1,7 @@
 /// A forgiving reader of XML tags, enough to find elements and attributes in a TwiML
-/// document: text, comments, declarations and processing instructions are skipped, and a
-/// truncated document simply ends the scan.
+/// document: comments, declarations and processing instructions are skipped, and a
+/// truncated document simply ends the scan. The character data before each tag is kept
+/// aside as ``precedingText`` for readers that want element content.
 struct XMLTagScanner: IteratorProtocol {
     enum Tag {
         case open(name: String, attributes: [(name: String, value: String)], selfClosing: Bool)
@@ -9,27 +10,63 @@ struct XMLTagScanner: IteratorProtocol {
 
     private let bytes: [UInt8]
     private var index = 0
+    /// Where the text between the previous tag and the one just returned lies, in pieces
+    /// (comments cut it up); `true` marks CDATA, which is taken literally.
+    private var textPieces: [(range: Range<Int>, literal: Bool)] = []
 
     init(_ document: String) { bytes = Array(document.utf8) }
 
+    /// The character data between the previous tag and the one ``next()`` returned last,
+    /// entities replaced, comments left out, CDATA sections as written.
+    var precedingText: String {
+        var text = ""
+        for piece in textPieces {
+            let raw = String(decoding: bytes[piece.range], as: UTF8.self)
+            text += piece.literal ? raw : XMLText.unescape(Substring(raw))
+        }
+        return text
+    }
+
     mutating func next() -> Tag? {
+        textPieces.removeAll(keepingCapacity: true)
+        var textStart = index
         while let open = bytes[index...].firstIndex(of: UInt8(ascii: "<")) {
             index = open + 1
             switch peek {
-            case UInt8(ascii: "?"): guard skip(past: "?>") else { return nil }
-            case UInt8(ascii: "!"): guard skip(past: bytes[index...].starts(with: "!--".utf8) ? "-->" : ">") else { return nil }
+            case UInt8(ascii: "?"):
+                keepText(textStart..<open)
+                guard skip(past: "?>") else { return nil }
+                textStart = index
+            case UInt8(ascii: "!") where bytes[index...].starts(with: Self.cdataOpen):
+                keepText(textStart..<open)
+                let start = index + Self.cdataOpen.count
+                guard skip(past: "]]>") else { return nil }
+                textPieces.append((start..<(index - 3), true))
+                textStart = index
+            case UInt8(ascii: "!"):
+                keepText(textStart..<open)
+                guard skip(past: bytes[index...].starts(with: "!--".utf8) ? "-->" : ">") else { return nil }
+                textStart = index
             case UInt8(ascii: "/"):
+                keepText(textStart..<open)
                 index += 1
                 let name = readName()
                 guard skip(past: ">") else { return nil }
                 return .close(name: name)
             default:
                 let name = readName()
-                guard !name.isEmpty else { continue }  // a lone `<` in text
+                guard !name.isEmpty else { continue }  // a lone `<` in text: it stays text
+                keepText(textStart..<open)
                 return readAttributes(of: name)
             }
         }
         return nil
+    }
+
+    private static let cdataOpen = Array("![CDATA[".utf8)
+
+    private mutating func keepText(_ range: Range<Int>) {
+        if !range.isEmpty { textPieces.append((range, false)) }
     }
 
     private var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
