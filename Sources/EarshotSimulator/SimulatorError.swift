@@ -20,6 +20,10 @@ public enum SimulatorError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidConfiguration(String)
     /// A load-test child process failed.
     case childProcessFailed(String)
+    /// A TwiML answer in the record flow that cannot be read or followed.
+    case badTwiML(url: String, reason: String)
+    /// A `<Play>` URL that did not give playable audio.
+    case playFailed(url: String, reason: String)
 
     public var description: String {
         switch self {
@@ -33,6 +37,8 @@ public enum SimulatorError: Error, Equatable, Sendable, CustomStringConvertible 
         case .connectionLost(let why): "connection lost: \(why)"
         case .invalidConfiguration(let why): "invalid configuration: \(why)"
         case .childProcessFailed(let why): "load-test process failed: \(why)"
+        case .badTwiML(let url, let reason): "TwiML from \(url): \(reason)"
+        case .playFailed(let url, let reason): "<Play> \(url): \(reason)"
         }
     }
 }

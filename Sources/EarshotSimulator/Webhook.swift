@@ -27,6 +27,25 @@ enum Webhook {
         url: String, signedURL: String? = nil, parameters: [(name: String, value: String)], authToken: String?,
         client: HTTPClient, timeout: TimeAmount
     ) async throws -> Stream {
+        let (_, text) = try await postForm(url: url, signedURL: signedURL, parameters: parameters, authToken: authToken,
+                                           client: client, timeout: timeout)
+        guard let instruction = TwiML.streamInstruction(in: text) else {
+            throw SimulatorError.noStreamInTwiML(reason: "no <Stream url=…> in \(text.prefix(200).debugDescription)")
+        }
+        guard instruction.isBidirectional else {
+            throw SimulatorError.noStreamInTwiML(reason: "<Stream> is not inside <Connect> (one-way streams carry no bot audio)")
+        }
+        return Stream(url: try StreamURL(instruction.url), parameters: instruction.parameters)
+    }
+}
+
+extension Webhook {
+    /// POSTs `parameters` as Twilio posts any webhook, signed over `signedURL` (`url` by
+    /// default) when `authToken` is set; returns the answer if its status is 200.
+    static func postForm(
+        url: String, signedURL: String? = nil, parameters: [(name: String, value: String)], authToken: String?,
+        client: HTTPClient, timeout: TimeAmount
+    ) async throws -> (response: HTTPClientResponse, body: String) {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8")
@@ -51,17 +70,18 @@ enum Webhook {
         guard response.status == .ok else {
             throw SimulatorError.webhookFailed(status: Int(response.status.code), body: text)
         }
-        guard let instruction = TwiML.streamInstruction(in: text) else {
-            throw SimulatorError.noStreamInTwiML(reason: "no <Stream url=…> in \(text.prefix(200).debugDescription)")
-        }
-        guard instruction.isBidirectional else {
-            throw SimulatorError.noStreamInTwiML(reason: "<Stream> is not inside <Connect> (one-way streams carry no bot audio)")
-        }
-        return Stream(url: try StreamURL(instruction.url), parameters: instruction.parameters)
+        return (response, text)
     }
-}
 
-extension Webhook {
+    /// The form of a webhook during the call (a `<Redirect>`, say): the ringing form with
+    /// `CallStatus=in-progress`.
+    static func inProgressParameters(callSid: String, accountSid: String, from: String, to: String,
+                                     extra: [(name: String, value: String)] = []) -> [(name: String, value: String)] {
+        ringingParameters(callSid: callSid, accountSid: accountSid, from: from, to: to, extra: extra).map {
+            $0.name == "CallStatus" ? ($0.name, "in-progress") : $0
+        }
+    }
+
     /// The webhook URL as Twilio would see it: `publicURL` (https://host, as the server is
     /// configured) plus the path, or `nil` to sign the URL actually posted to.
     static func signedURL(publicURL: String?, path: String) -> String? {
