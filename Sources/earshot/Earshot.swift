@@ -6,7 +6,7 @@ struct Earshot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "earshot",
         abstract: "A voice-AI gateway for phone calls (Twilio Media Streams).",
-        subcommands: [ServeCommand.self, CallCommand.self, LoadTestCommand.self, TurnsCommand.self],
+        subcommands: [ServeCommand.self, CallCommand.self, CompareCommand.self, LoadTestCommand.self, TurnsCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }
