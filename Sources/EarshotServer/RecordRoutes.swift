@@ -62,7 +62,7 @@ enum RecordRoutes {
         let reply = await RecordedReply.collect(from: services.responder,
                                                 input: TurnInput(kind: .callStarted, index: 0, call: info, history: call.history))
         turn.reply(reply)
-        let verbs = replyVerbs(reply, webhook, services, sharedKey: "greeting") + nextTurn(after: reply, services)
+        let verbs = replyVerbs(reply, webhook, services, sharedKey: "greeting:" + reply.text) + nextTurn(after: reply, services)
         finish(&turn, reply, webhook, services, context)
         context.logger.info("voice webhook (record)", metadata: ["call.sid": .string(info.callSid)])
         return Routes.twiml(verbs, headers: turn.serverTiming)
@@ -173,7 +173,9 @@ enum RecordRoutes {
     /// audio or it cannot be stored.
     private static func replyVerbs(_ reply: RecordedReply, _ webhook: Routes.Webhook, _ services: ServerServices, sharedKey: String?) -> [TwiML.Verb] {
         if !reply.audio.isEmpty {
-            if let id = services.audioStore.insert(muLaw: reply.audio, sharedKey: sharedKey) {
+            // A phrase that failed on the way (cut audio) is not kept for every later call.
+            let key = reply.failure == nil && !reply.truncated ? sharedKey : nil
+            if let id = services.audioStore.insert(muLaw: reply.audio, sharedKey: key) {
                 return [.play(url: webhook.base + audioPrefix + id + ".wav")]
             }
             services.metrics.errors(kind: "audio_store_full").increment()

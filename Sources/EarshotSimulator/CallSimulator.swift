@@ -19,33 +19,11 @@ import NIOPosix
 /// ```
 public struct CallSimulator: Sendable {
     /// How the call is placed and when it hangs up.
-    public struct Configuration: Sendable {
-        /// The server's local base URL; the webhook and the WebSocket both go here, whatever
-        /// public host the TwiML names.
-        public var serverURL: String
-        /// The voice webhook's path under the base URL.
-        public var webhookPath = "/voice-stream"
-        /// Caller audio: raw 8 kHz μ-law for `.ulaw`/`.raw`, otherwise a WAV. Used by
-        /// ``CallSimulator/init(configuration:)``.
-        public var audioPath: String?
-        /// Signs the webhook POST and the WebSocket handshake as Twilio would; `nil` sends no signature.
-        public var authToken: String?
-        /// The public base URL Twilio would POST to (`https://host`, the server's
-        /// `EARSHOT_PUBLIC_URL`): the webhook signature covers it plus ``webhookPath``.
-        /// `nil` signs the URL actually posted to.
-        public var publicURL: String?
-        /// The caller's number.
-        public var from = "+15555550100"
-        /// The number called.
-        public var to = "+15555550199"
-        /// `CA…`, random by default.
-        public var callSid = TwilioIdentifier.callSid()
-        /// `AC…`, random by default.
-        public var accountSid = TwilioIdentifier.accountSid()
+    public struct Configuration: SimulatedCallConfiguration {
+        /// The call itself: server, numbers, signing, audio; its fields read as this configuration's own.
+        public var caller: SimulatedCaller
         /// `MZ…`, random by default.
         public var streamSid = TwilioIdentifier.streamSid()
-        /// More webhook form fields (e.g. `CallerCity`).
-        public var extraWebhookParameters: [(name: String, value: String)] = []
         /// Keys to press, at milliseconds from the start of the stream.
         public var dtmf = DTMFSchedule()
         /// Silence sent after the clip before the call may end, even if the bot is quiet.
@@ -58,22 +36,11 @@ public struct CallSimulator: Sendable {
         /// quick tests; playout, marks and the trailing wait still run at real time, but every
         /// utterance ends at once, so only the last one gets a meaningful reply time).
         public var realtime = true
-        /// Where to write what the bot said, as an 8 kHz WAV on the call's timeline.
-        public var outputWAVPath: String?
         /// TCP connect and WebSocket handshake limit, and the webhook's timeout.
         public var connectTimeout: Duration = .seconds(10)
-        /// Turn detection for finding the clip's utterances (the server's defaults).
-        public var turnDetection = TurnDetector.Configuration()
-        /// Where the WebSocket runs.
-        public var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-        /// Client for the webhook; `nil` uses `HTTPClient.shared`.
-        public var httpClient: HTTPClient?
-        /// Where the call's steps are logged (debug level); silent by default.
-        public var logger = Logger(label: "earshot.simulator", factory: { _ in SwiftLogNoOpLogHandler() })
 
         public init(serverURL: String = "http://127.0.0.1:8080", audioPath: String? = nil) {
-            self.serverURL = serverURL
-            self.audioPath = audioPath
+            caller = SimulatedCaller(serverURL: serverURL, webhookPath: "/voice-stream", audioPath: audioPath)
         }
     }
 
@@ -88,8 +55,7 @@ public struct CallSimulator: Sendable {
 
     /// Loads the clip from ``Configuration/audioPath``.
     public init(configuration: Configuration) throws(SimulatorError) {
-        guard let path = configuration.audioPath else { throw .unreadableFile(path: "(no audio path given)") }
-        self.init(configuration: configuration, clip: try CallClip.load(path: path, turnDetection: configuration.turnDetection))
+        self.init(configuration: configuration, clip: try configuration.caller.loadClip())
     }
 
     /// Places the call and returns once it has hung up (or the server did). Writes the bot's

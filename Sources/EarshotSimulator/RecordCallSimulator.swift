@@ -20,31 +20,9 @@ import NIOPosix
 /// ```
 public struct RecordCallSimulator: Sendable {
     /// How the call is placed and how the carrier behaves.
-    public struct Configuration: Sendable {
-        /// The server's local base URL; every webhook, action, redirect and `<Play>` fetch goes
-        /// here, whatever public host the TwiML names.
-        public var serverURL: String
-        /// The voice webhook's path under the base URL.
-        public var webhookPath = "/voice"
-        /// Caller audio: raw 8 kHz μ-law for `.ulaw`/`.raw`, otherwise a WAV. Used by
-        /// ``RecordCallSimulator/init(configuration:)``.
-        public var audioPath: String?
-        /// Signs every webhook POST as Twilio would; `nil` sends no signature.
-        public var authToken: String?
-        /// The public base URL Twilio would POST to (`https://host`, the server's
-        /// `EARSHOT_PUBLIC_URL`): signatures cover it plus the path. `nil` signs the URLs
-        /// actually posted to.
-        public var publicURL: String?
-        /// The caller's number.
-        public var from = "+15555550100"
-        /// The number called.
-        public var to = "+15555550199"
-        /// `CA…`, random by default.
-        public var callSid = TwilioIdentifier.callSid()
-        /// `AC…`, random by default; also the account in `RecordingUrl`.
-        public var accountSid = TwilioIdentifier.accountSid()
-        /// More form fields for every webhook (e.g. `CallerCity`).
-        public var extraWebhookParameters: [(name: String, value: String)] = []
+    public struct Configuration: SimulatedCallConfiguration {
+        /// The call itself: server, numbers, signing, audio; its fields read as this configuration's own.
+        public var caller: SimulatedCaller
         /// Sleep through playback, speech and record timeouts (`true`), or only add them to the
         /// call's clock (`false`: quick runs; request and fetch times are still real).
         public var realtime = true
@@ -59,20 +37,9 @@ public struct RecordCallSimulator: Sendable {
         public var recordingCredentials: (user: String, password: String)?
         /// Limit for each webhook POST and `<Play>` fetch (Twilio gives a webhook 15 s).
         public var requestTimeout: Duration = .seconds(15)
-        /// Where to write what the caller heard, as an 8 kHz WAV on the call's timeline.
-        public var outputWAVPath: String?
-        /// Turn detection for finding the clip's utterances (the server's defaults).
-        public var turnDetection = TurnDetector.Configuration()
-        /// Where the recording server runs.
-        public var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-        /// Client for webhooks and `<Play>` fetches; `nil` uses `HTTPClient.shared`.
-        public var httpClient: HTTPClient?
-        /// Where the call's steps are logged (debug level); silent by default.
-        public var logger = Logger(label: "earshot.simulator", factory: { _ in SwiftLogNoOpLogHandler() })
 
         public init(serverURL: String = "http://127.0.0.1:8080", audioPath: String? = nil) {
-            self.serverURL = serverURL
-            self.audioPath = audioPath
+            caller = SimulatedCaller(serverURL: serverURL, webhookPath: "/voice", audioPath: audioPath)
         }
     }
 
@@ -87,8 +54,7 @@ public struct RecordCallSimulator: Sendable {
 
     /// Loads the clip from ``Configuration/audioPath``.
     public init(configuration: Configuration) throws(SimulatorError) {
-        guard let path = configuration.audioPath else { throw .unreadableFile(path: "(no audio path given)") }
-        self.init(configuration: configuration, clip: try CallClip.load(path: path, turnDetection: configuration.turnDetection))
+        self.init(configuration: configuration, clip: try configuration.caller.loadClip())
     }
 
     /// Places the call and returns once it has ended. The recording server lives exactly as
