@@ -22,18 +22,28 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 
-echo "== calling from $CLIP (real time; the bot's audio goes to $OUT)"
-"$BIN" call "$CLIP" --server "http://127.0.0.1:$PORT" -o "$OUT"
+MODE=${EARSHOT_DEMO_MODE:-stream}
+echo "== calling from $CLIP through the $MODE flow (real time; the bot's audio goes to $OUT)"
+"$BIN" call "$CLIP" --mode "$MODE" --server "http://127.0.0.1:$PORT" -o "$OUT"
 
 echo
 echo "== the conversation, as the server recorded each turn"
 python3 - "$LOG" <<'PY'
 import re, sys
-fields = re.compile(r'(turn\.[a-z_]+)=(.*?)(?= turn\.[a-z_]+=| \[Earshot)')
+fields = re.compile(r'((?:turn|latency|recording|reply)\.[a-z_]+)=(.*?)(?= (?:turn|latency|recording|reply|call)\.[a-z_]+=| \[Earshot)')
 for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
-    if not line.rstrip().endswith("] turn"):
-        continue
+    line = line.rstrip()
     f = {k: v.strip('"') for k, v in fields.findall(line)}
+    if line.endswith("] record turn"):
+        if "turn.transcript" in f:
+            print(f'  caller: {f["turn.transcript"] or "(nothing recognised)"}')
+        print(f'  bot:    {f.get("turn.reply") or "(nothing)"}')
+        order = ["download", "decode", "stt", "llm", "tts", "reply", "total"]
+        parts = [f'{n} {f["latency." + n + "_ms"]} ms' for n in order if "latency." + n + "_ms" in f]
+        print(f'          turn {f.get("turn.index")} ({f.get("turn.kind")}): ' + ", ".join(parts))
+        continue
+    if not line.endswith("] turn"):
+        continue
     if "turn.transcript" in f:
         print(f'  caller: {f["turn.transcript"] or "(nothing recognised)"}')
     cut = " [interrupted]" if f.get("turn.interrupted") == "true" else ""

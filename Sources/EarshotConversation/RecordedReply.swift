@@ -51,4 +51,20 @@ public struct RecordedReply: Sendable {
         reply.completeMs = started.millisecondsSince
         return reply
     }
+
+    /// ``collect(from:input:maxAudioBytes:)``, or nil when the reply is not complete within
+    /// `limit` (the responder is then cancelled).
+    public static func collect(from responder: any Responder, input: TurnInput, within limit: Duration,
+                               maxAudioBytes: Int = 1 << 21) async -> RecordedReply? {
+        await withTaskGroup(of: RecordedReply?.self) { group in
+            group.addTask { await collect(from: responder, input: input, maxAudioBytes: maxAudioBytes) }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
 }

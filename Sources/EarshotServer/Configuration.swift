@@ -66,6 +66,7 @@ public struct EarshotConfiguration: Sendable {
         ("EARSHOT_RECORD_TIMEOUT", "--record-timeout", "/voice: seconds of silence that end Twilio's <Record> (1)"),
         ("EARSHOT_RECORD_MAX_LENGTH", "--record-max-length", "/voice: longest recording, seconds (30)"),
         ("EARSHOT_RECORDING_WAIT_MS", "--recording-wait-ms", "/voice: how long to retry a recording that is not there yet (5000)"),
+        ("EARSHOT_RECORD_TURN_DEADLINE_MS", "--record-turn-deadline-ms", "/voice: webhook → answer limit; past it the fallback phrase answers (12000)"),
         ("EARSHOT_RECORDING_HOSTS", "--recording-hosts", "/voice: hosts recordings may be fetched from, comma-separated, *.example.com allowed (any)"),
         ("EARSHOT_TWILIO_ACCOUNT_SID", "(env/file only)", "/voice: account SID for HTTP Basic auth on recording downloads (with the auth token)"),
         ("EARSHOT_AUDIO_TTL", "--audio-ttl", "/voice: seconds a reply's /audio/<id>.wav stays fetchable (600)"),
@@ -140,6 +141,7 @@ public struct EarshotConfiguration: Sendable {
         if let v = try int("EARSHOT_RECORD_TIMEOUT", 1...60) { record.timeoutSeconds = v }
         if let v = try int("EARSHOT_RECORD_MAX_LENGTH", 1...3600) { record.maxLengthSeconds = v }
         if let v = try int("EARSHOT_RECORDING_WAIT_MS", 0...120_000) { record.recordingWait = .milliseconds(v) }
+        if let v = try int("EARSHOT_RECORD_TURN_DEADLINE_MS", 1000...60_000) { record.turnDeadline = .milliseconds(v) }
         if let v = value("EARSHOT_RECORDING_HOSTS"), !v.isEmpty {
             record.recordingHosts = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
@@ -182,6 +184,9 @@ public struct RecordConfiguration: Sendable {
     public var maxLengthSeconds = 30
     /// How long a recording that is not there yet (404) is retried.
     public var recordingWait: Duration = .seconds(5)
+    /// Webhook arrival → answer: past this the reply is abandoned for the fallback phrase, so
+    /// Twilio (which gives a webhook 15 s) always gets an answer.
+    public var turnDeadline: Duration = .seconds(12)
     /// Hosts recordings may come from (`*.twilio.com` style patterns); nil for any.
     public var recordingHosts: [String]?
     /// With the auth token, HTTP Basic credentials for downloading recordings.

@@ -88,8 +88,8 @@ enum RecordRoutes {
             kind = .silence(consecutive: call.silentTurns + 1)
         }
         if case .silence = kind { turn.kind = .silence }
-        let reply = await RecordedReply.collect(from: services.responder,
-                                                input: TurnInput(kind: kind, index: turn.index, call: info, history: call.history))
+        let reply = await replyInTime(TurnInput(kind: kind, index: turn.index, call: info, history: call.history),
+                                      received: received, services, context)
         turn.reply(reply)
         let shared: String? = if case .speech = kind { nil } else { "phrase:" + reply.text }
         let verbs = replyVerbs(reply, webhook, services, sharedKey: shared) + nextTurn(after: reply, services)
@@ -111,6 +111,24 @@ enum RecordRoutes {
     }
 
     // MARK: - Steps
+
+    /// The responder's reply, in time for Twilio: a webhook unanswered for 15 s ends the call
+    /// with an application error. Past the turn deadline the reply is abandoned for the
+    /// fallback phrase (normally cached), given two more seconds; failing that, an empty reply
+    /// (the caller is simply recorded again).
+    private static func replyInTime(_ input: TurnInput, received: ContinuousClock.Instant,
+                                    _ services: ServerServices, _ context: BasicRequestContext) async -> RecordedReply {
+        let deadline = received + services.configuration.record.turnDeadline
+        if let reply = await RecordedReply.collect(from: services.responder, input: input, within: deadline - .now) { return reply }
+        let reason = "no complete reply within \(services.configuration.record.turnDeadline)"
+        services.metrics.errors(kind: "record_turn_deadline").increment()
+        context.logger.warning("record turn too slow: answering with the fallback", metadata: ["call.sid": .string(input.call.callSid)])
+        var fallback = input
+        fallback.kind = .unheard(reason: reason)
+        var reply = await RecordedReply.collect(from: services.responder, input: fallback, within: .seconds(2)) ?? RecordedReply()
+        reply.failure = ("deadline", reason)
+        return reply
+    }
 
     /// Downloads and decodes the recording; what the responder should make of it.
     private static func listen(to url: String, silentTurns: Int, _ turn: inout RecordTurn, _ services: ServerServices, _ context: BasicRequestContext) async -> TurnInput.Kind {

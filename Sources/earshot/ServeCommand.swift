@@ -28,6 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "/voice: seconds of silence that end a recording (EARSHOT_RECORD_TIMEOUT; default 1).") var recordTimeout: Int?
     @Option(help: "/voice: longest recording, seconds (EARSHOT_RECORD_MAX_LENGTH; default 30).") var recordMaxLength: Int?
     @Option(help: "/voice: ms to keep retrying a recording that is not there yet (EARSHOT_RECORDING_WAIT_MS; default 5000).") var recordingWaitMs: Int?
+    @Option(help: "/voice: ms from webhook to answer before the fallback phrase answers instead (EARSHOT_RECORD_TURN_DEADLINE_MS; default 12000).") var recordTurnDeadlineMs: Int?
     @Option(help: "/voice: hosts recordings may come from, comma-separated (EARSHOT_RECORDING_HOSTS; default any).") var recordingHosts: String?
     @Option(help: "/voice: seconds reply audio stays fetchable (EARSHOT_AUDIO_TTL; default 600).") var audioTtl: Int?
     @Option(help: "/voice: bytes of memory for reply audio (EARSHOT_AUDIO_STORE_BYTES; default 64 MiB).") var audioStoreBytes: Int?
@@ -54,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags["EARSHOT_RECORD_MAX_LENGTH"] = recordMaxLength.map(String.init)
         flags["EARSHOT_RECORDING_WAIT_MS"] = recordingWaitMs.map(String.init)
         flags["EARSHOT_RECORDING_HOSTS"] = recordingHosts
+        flags["EARSHOT_RECORD_TURN_DEADLINE_MS"] = recordTurnDeadlineMs.map(String.init)
         flags["EARSHOT_AUDIO_TTL"] = audioTtl.map(String.init)
         flags["EARSHOT_AUDIO_STORE_BYTES"] = audioStoreBytes.map(String.init)
         if logTranscripts { flags["EARSHOT_LOG_TRANSCRIPTS"] = "1" }

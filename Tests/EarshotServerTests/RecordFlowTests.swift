@@ -213,6 +213,22 @@ import Testing
         #expect(responder.inputs.last?.kind == .silence(consecutive: 1))
     }
 
+    @Test func aReplyPastTheTurnDeadlineIsAbandonedForTheFallback() async throws {
+        let recordings = try await RecordingServer.start(accountSid: Self.accountSid)
+        defer { Task { await recordings.stop() } }
+        let responder = TurnResponder(stallOnSpeech: true)
+        let server = try await TestServer.start(configure: { $0.record.turnDeadline = .seconds(1) }, responder: responder)
+        defer { Task { await server.stop() } }
+
+        let url = recordings.add(recordingSid: "RE" + String(repeating: "7", count: 32), muLaw: Self.speech)
+        let answer = try await post(server.baseURL + "/voice/recording", form: Self.recordingForm(url: url))
+        #expect(answer.status == 200)
+        #expect(answer.body.contains("<Play>") && answer.body.contains("<Record"))
+        guard case .unheard(let reason) = responder.inputs.last?.kind else { Issue.record("expected the fallback turn"); return }
+        #expect(reason.contains("no complete reply"))
+        #expect(try await httpGet(server.baseURL + "/metrics").body.contains(#"earshot_errors_total{kind="record_turn_deadline"}"#))
+    }
+
     @Test func audioURLsAreOnlyWhatWasStored() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
@@ -231,7 +247,13 @@ final class TurnResponder: Responder, @unchecked Sendable {
     let segmentBytes = 1600
     private let log = NIOLockedValueBox<[TurnInput]>([])
 
-    init(greeting: String = "Hi there.") { self.greeting = greeting }
+    /// Speech turns never finish (until cancelled): a model that hangs.
+    let stallOnSpeech: Bool
+
+    init(greeting: String = "Hi there.", stallOnSpeech: Bool = false) {
+        self.greeting = greeting
+        self.stallOnSpeech = stallOnSpeech
+    }
 
     var inputs: [TurnInput] { log.withLockedValue { $0.filter { $0.kind != .callStarted } } }
 
@@ -246,9 +268,15 @@ final class TurnResponder: Responder, @unchecked Sendable {
         case .silence(let n) where n >= 3: events = [.segment(text: "Goodbye."), .audio(tone), .hangUp]
         case .silence, .unheard, .dtmf: events = [.segment(text: "Say again?"), .audio(tone)]
         }
+        let stall: Bool = if case .speech = input.kind { stallOnSpeech } else { false }
+        let reply = events
         return AsyncThrowingStream { continuation in
-            for event in events { continuation.yield(event) }
-            continuation.finish()
+            let task = Task {
+                if stall { try? await Task.sleep(for: .seconds(60)) }
+                for event in reply { continuation.yield(event) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
         }
     }
 }
