@@ -1,4 +1,5 @@
 import EarshotAudio
+import EarshotTwilio
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -84,21 +85,8 @@ public final class AudioStore: Sendable {
         return String(id)
     }
 
-    /// 32 lowercase hex digits from the system's secure generator.
-    static func randomID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(32)
-        for _ in 0..<2 {
-            var word = generator.next()
-            for _ in 0..<16 {
-                out.append(digits[Int(word & 0xF)])
-                word >>= 4
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// 32 lowercase hex digits (128 bits) from the system's secure generator.
+    static func randomID() -> String { TwilioIdentifier.make("") }
 
     private func expire(_ state: inout State, now: ContinuousClock.Instant) {
         for (id, entry) in state.entries {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import EarshotAudio
+import EarshotTwilio
 import Logging
 import NIOCore
 import NIOPosix
