@@ -308,7 +308,8 @@ func withTimeout<T: Sendable>(_ limit: Duration, stage: String, _ body: @escapin
 }
 
 extension ContinuousClock.Instant {
-    var millisecondsSince: Double {
+    /// Milliseconds from this instant to now.
+    public var millisecondsSince: Double {
         let d = ContinuousClock.now - self
         return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }

@@ -26,71 +26,75 @@ public final class RecordedCalls: Sendable {
 
     public let idleLimit: Duration
     public let maxCalls: Int
-    private let calls = NIOLockedValueBox([String: Call]())
-    private let lastSweep: NIOLockedValueBox<ContinuousClock.Instant>
+
+    private struct State {
+        var calls: [String: Call] = [:]
+        var lastSweep: ContinuousClock.Instant
+    }
+
+    private let state: NIOLockedValueBox<State>
 
     public init(idleLimit: Duration = .seconds(1800), maxCalls: Int = 10_000) {
         self.idleLimit = idleLimit
         self.maxCalls = max(1, maxCalls)
-        self.lastSweep = NIOLockedValueBox(.now)
+        self.state = NIOLockedValueBox(State(lastSweep: .now))
     }
 
     /// Calls currently remembered.
-    public var count: Int { calls.withLockedValue { $0.count } }
+    public var count: Int { state.withLockedValue { $0.calls.count } }
 
     /// The call's state, creating it (with `info`) when it is new or was forgotten.
     @discardableResult
     public func open(_ info: CallInfo, now: ContinuousClock.Instant = .now) -> Call {
-        calls.withLockedValue { calls in
-            sweep(&calls, now: now)
-            if var call = calls[info.callSid], now - call.lastSeen < idleLimit {
-                call.lastSeen = now
-                calls[info.callSid] = call
-                return call
-            }
-            if calls.count >= maxCalls, let oldest = calls.min(by: { $0.value.lastSeen < $1.value.lastSeen })?.key {
-                calls[oldest] = nil
-            }
-            let call = Call(info: info, now: now)
-            calls[info.callSid] = call
-            return call
-        }
+        state.withLockedValue { open(info, now: now, in: &$0) }
     }
 
     /// Marks the call busy with a turn; nil when it is already answering one.
     public func beginTurn(_ info: CallInfo, now: ContinuousClock.Instant = .now) -> Call? {
-        open(info, now: now)
-        return calls.withLockedValue { calls in
-            guard var call = calls[info.callSid], !call.busy else { return nil }
+        state.withLockedValue { state in
+            var call = open(info, now: now, in: &state)
+            guard !call.busy else { return nil }
             call.busy = true
-            calls[info.callSid] = call
+            state.calls[info.callSid] = call
             return call
         }
     }
 
     /// Ends the turn begun with ``beginTurn(_:now:)``, applying `change` to the call's state.
     public func endTurn(_ callSid: String, now: ContinuousClock.Instant = .now, _ change: (inout Call) -> Void) {
-        calls.withLockedValue { calls in
-            guard var call = calls[callSid] else { return }
+        state.withLockedValue { state in
+            guard var call = state.calls[callSid] else { return }
             change(&call)
             call.busy = false
             call.lastSeen = now
-            calls[callSid] = call
+            state.calls[callSid] = call
         }
     }
 
     /// Forgets a call (it hung up).
     public func close(_ callSid: String) {
-        _ = calls.withLockedValue { $0.removeValue(forKey: callSid) }
+        _ = state.withLockedValue { $0.calls.removeValue(forKey: callSid) }
+    }
+
+    private func open(_ info: CallInfo, now: ContinuousClock.Instant, in state: inout State) -> Call {
+        sweep(&state, now: now)
+        if var call = state.calls[info.callSid], now - call.lastSeen < idleLimit {
+            call.lastSeen = now
+            state.calls[info.callSid] = call
+            return call
+        }
+        if state.calls.count >= maxCalls, let oldest = state.calls.min(by: { $0.value.lastSeen < $1.value.lastSeen })?.key {
+            state.calls[oldest] = nil
+        }
+        let call = Call(info: info, now: now)
+        state.calls[info.callSid] = call
+        return call
     }
 
     /// Drops idle calls, at most once a minute (or a tenth of the idle limit, if shorter).
-    private func sweep(_ calls: inout [String: Call], now: ContinuousClock.Instant) {
-        let due = lastSweep.withLockedValue { last in
-            guard now - last >= min(.seconds(60), idleLimit / 10) else { return false }
-            last = now
-            return true
-        }
-        if due { calls = calls.filter { now - $0.value.lastSeen < idleLimit } }
+    private func sweep(_ state: inout State, now: ContinuousClock.Instant) {
+        guard now - state.lastSweep >= min(.seconds(60), idleLimit / 10) else { return }
+        state.lastSweep = now
+        state.calls = state.calls.filter { now - $0.value.lastSeen < idleLimit }
     }
 }

@@ -145,9 +145,9 @@ enum RecordRoutes {
             let result = try await RecordingFetcher(configuration: fetcher).fetch(url)
             bytes = result.bytes
             turn.downloadAttempts = result.attempts
-            turn.downloadMs = started.elapsedMilliseconds
+            turn.downloadMs = started.millisecondsSince
         } catch {
-            turn.downloadMs = started.elapsedMilliseconds
+            turn.downloadMs = started.millisecondsSince
             let kind = (error as? RecordingFetcher.Failure)?.kind ?? "recording_download"
             return unheard(kind, "\(error)", services, context)
         }
@@ -156,11 +156,11 @@ enum RecordRoutes {
         do {
             muLaw = try WAV.decode(bytes).telephoneMuLaw()
         } catch {
-            turn.decodeMs = decodeStarted.elapsedMilliseconds
+            turn.decodeMs = decodeStarted.millisecondsSince
             return unheard("recording_malformed", "recording is not a readable WAV: \(error)", services, context)
         }
         let voiced = voicedFrames(muLaw, mode: configuration.session.turn.vadMode)
-        turn.decodeMs = decodeStarted.elapsedMilliseconds
+        turn.decodeMs = decodeStarted.millisecondsSince
         turn.audioMs = muLaw.count / 8
         guard voiced >= minVoicedFrames else { return .silence(consecutive: silentTurns + 1) }
         return .speech(muLaw: muLaw)
@@ -215,7 +215,7 @@ enum RecordRoutes {
     /// Updates the call's state, then logs and counts the turn.
     private static func finish(_ turn: inout RecordTurn, _ reply: RecordedReply, _ webhook: Routes.Webhook,
                                _ services: ServerServices, _ context: BasicRequestContext) {
-        turn.totalMs = turn.received.elapsedMilliseconds
+        turn.totalMs = turn.received.millisecondsSince
         let kind = turn.kind
         services.recordedCalls.endTurn(turn.callSid) { call in
             call.turns = turn.index

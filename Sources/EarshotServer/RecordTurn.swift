@@ -114,16 +114,5 @@ struct RecordMetrics: Sendable {
 
 extension Double {
     /// One decimal place, no locale.
-    var formatted1: String {
-        let tenths = (self * 10).rounded()
-        return String(format: "%.1f", tenths / 10)
-    }
-}
-
-extension ContinuousClock.Instant {
-    /// Milliseconds from this instant to now.
-    var elapsedMilliseconds: Double {
-        let d = ContinuousClock.now - self
-        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-    }
+    var formatted1: String { String(format: "%.1f", self) }
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EarshotAudio
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -115,7 +116,7 @@ struct RecordingFetcher: Sendable {
             request.headers.add(name: "Accept", value: "audio/wav, audio/x-wav, */*")
             let host = URL(string: target)?.host?.lowercased()
             if let credentials = configuration.credentials, host == credentialsHost {
-                let token = Data("\(credentials.user):\(credentials.password)".utf8).base64EncodedString()
+                let token = Base64.encode(Array("\(credentials.user):\(credentials.password)".utf8))
                 request.headers.add(name: "Authorization", value: "Basic \(token)")
             }
             let response = try await Self.client.execute(request, timeout: .init(configuration.attemptTimeout))
