@@ -58,14 +58,10 @@ enum RecordRoutes {
         services.recordedCalls.close(info.callSid)  // a new call with a reused sid starts afresh
         guard let call = services.recordedCalls.beginTurn(info) else { return busy(webhook, context) }
         services.recordMetrics.calls.increment()
-        var turn = RecordTurn(callSid: info.callSid, index: 0, kind: .greeting)
-        let reply = await RecordedReply.collect(from: services.responder,
-                                                input: TurnInput(kind: .callStarted, index: 0, call: info, history: call.history))
-        turn.reply(reply)
-        let verbs = replyVerbs(reply, webhook, services, sharedKey: "greeting:" + reply.text) + nextTurn(after: reply, services)
-        finish(&turn, reply, webhook, services, context)
         context.logger.info("voice webhook (record)", metadata: ["call.sid": .string(info.callSid)])
-        return Routes.twiml(verbs, headers: turn.serverTiming)
+        var turn = RecordTurn(callSid: info.callSid, index: 0, kind: .greeting)
+        return await answer(TurnInput(kind: .callStarted, index: 0, call: info, history: call.history), &turn,
+                            sharedKey: "greeting:", webhook, services, context)
     }
 
     /// `POST /voice/recording`: the caller's utterance is at `RecordingUrl`.
@@ -88,13 +84,9 @@ enum RecordRoutes {
             kind = .silence(consecutive: call.silentTurns + 1)
         }
         if case .silence = kind { turn.kind = .silence }
-        let reply = await replyInTime(TurnInput(kind: kind, index: turn.index, call: info, history: call.history),
-                                      received: received, services, context)
-        turn.reply(reply)
-        let shared: String? = if case .speech = kind { nil } else { "phrase:" + reply.text }
-        let verbs = replyVerbs(reply, webhook, services, sharedKey: shared) + nextTurn(after: reply, services)
-        finish(&turn, reply, webhook, services, context)
-        return Routes.twiml(verbs, headers: turn.serverTiming)
+        let shared: String? = if case .speech = kind { nil } else { "phrase:" }
+        return await answer(TurnInput(kind: kind, index: turn.index, call: info, history: call.history), &turn,
+                            sharedKey: shared, webhook, services, context)
     }
 
     /// `POST /voice/reprompt`: Twilio got an empty recording and followed the `<Redirect>`.
@@ -102,15 +94,24 @@ enum RecordRoutes {
         let info = callInfo(webhook)
         guard let call = services.recordedCalls.beginTurn(info) else { return busy(webhook, context) }
         var turn = RecordTurn(callSid: info.callSid, index: call.turns + 1, kind: .silence)
-        let reply = await RecordedReply.collect(from: services.responder, input: TurnInput(
-            kind: .silence(consecutive: call.silentTurns + 1), index: turn.index, call: info, history: call.history))
-        turn.reply(reply)
-        let verbs = replyVerbs(reply, webhook, services, sharedKey: "phrase:" + reply.text) + nextTurn(after: reply, services)
-        finish(&turn, reply, webhook, services, context)
-        return Routes.twiml(verbs, headers: turn.serverTiming)
+        return await answer(TurnInput(kind: .silence(consecutive: call.silentTurns + 1), index: turn.index, call: info,
+                                      history: call.history), &turn, sharedKey: "phrase:", webhook, services, context)
     }
 
     // MARK: - Steps
+
+    /// Every webhook's answer: the responder's reply to `input` (within the turn deadline) as
+    /// `<Play>`/`<Say>`, then the next `<Record>` or `<Hangup/>`; the call's state updated and
+    /// the turn's latency record logged. With `sharedKey`, the reply's audio is stored once
+    /// under that prefix plus its text (fixed phrases: greeting, reprompt, fallback).
+    private static func answer(_ input: TurnInput, _ turn: inout RecordTurn, sharedKey: String?, _ webhook: Routes.Webhook,
+                               _ services: ServerServices, _ context: BasicRequestContext) async -> Response {
+        let reply = await replyInTime(input, received: turn.received, services, context)
+        turn.reply(reply)
+        let verbs = replyVerbs(reply, webhook, services, sharedKey: sharedKey.map { $0 + reply.text }) + nextTurn(after: reply, services)
+        finish(&turn, reply, services, context)
+        return Routes.twiml(verbs, headers: turn.serverTiming)
+    }
 
     /// The responder's reply, in time for Twilio: a webhook unanswered for 15 s ends the call
     /// with an application error. Past the turn deadline the reply is abandoned for the
@@ -213,8 +214,8 @@ enum RecordRoutes {
     }
 
     /// Updates the call's state, then logs and counts the turn.
-    private static func finish(_ turn: inout RecordTurn, _ reply: RecordedReply, _ webhook: Routes.Webhook,
-                               _ services: ServerServices, _ context: BasicRequestContext) {
+    private static func finish(_ turn: inout RecordTurn, _ reply: RecordedReply, _ services: ServerServices,
+                               _ context: BasicRequestContext) {
         turn.totalMs = turn.received.millisecondsSince
         let kind = turn.kind
         services.recordedCalls.endTurn(turn.callSid) { call in
